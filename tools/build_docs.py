@@ -1,0 +1,487 @@
+"""Offline HTML docs: every notebook in `nbs/` becomes a static page; no Quarto, no network when viewed.
+
+Usage: python tools/build_docs.py [--out _docs_offline] [--nbs nbs] [--mathjax PATH/tex-svg-full.js] [--cache DIR]
+
+The Quarto site (`nbdev_docs`, configured by `_quarto.yml`) is the published one; this build is the fallback that
+works where Quarto cannot be installed, and the one the browser test (`tools/test_docs.py`) opens in Chromium.
+
+* Notebooks are converted with nbconvert from their stored outputs; nothing is executed.
+* nbdev directives are honoured as nbdev's docs do: `#| hide`, `#| include: false` and `#| default_exp` cells are
+  dropped, `#| echo: false` hides the code, `#| output: false` the outputs, `#| hide_line` a line,
+  `#| filter_stream w ...` stream lines containing a word; the directive lines themselves are removed from shown code.
+  Exported code is shown (there is no `show_doc` here) and each exported name gets an anchor (`page.html#name`,
+  as in `ntps/_modidx.py`); backticked names of the library in markdown link to it.
+* A page's title and subtitle come from its first markdown cell (`# Title` then `> subtitle`).
+  Page names follow nbdev (`01_linalg.ipynb` -> `linalg.html`, `index.ipynb` -> `index.html`), so links agree.
+* MathJax 3 (SVG output, one self-contained file) is copied into the site. It is fetched once from the npm registry
+  with `npm pack` into a cache and checked against a pinned hash; it is never committed.
+* The site is built in a temporary folder next to `--out` and renamed into place.
+"""
+from __future__ import annotations
+import base64, copy, hashlib, html, json, os, re, shutil, subprocess, sys, tarfile, tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+from bs4 import BeautifulSoup
+from fastcore.script import call_parse
+
+ROOT = Path(__file__).resolve().parents[1]
+MATHJAX_VERSION = "3.2.2"
+# sha512 "integrity" of mathjax-3.2.2.tgz as published on the npm registry (`npm view mathjax@3.2.2 dist.integrity`)
+MATHJAX_INTEGRITY = "sha512-Bt+SSVU8eBG27zChVewOicYs7Xsdt40qm4+UpHyX7k0/O9NliPc+x77k1/FEsPsjKPZGJvtRZM1vO+geW0OhGw=="
+MATHJAX_FILE = "tex-svg-full.js" # every TeX extension and the SVG fonts in one file: nothing is loaded later
+
+# ---------------------------------------------------------------------------------------------------------------
+# Notebooks and pages
+
+@dataclass
+class Page:
+    src: Path # the notebook
+    href: str # path of the page in the site, e.g. "linalg.html" or "tutorials/demo.html"
+    title: str
+    description: str = ""
+    section: str = "" # sub-folder of nbs/ ("" at the top)
+
+def find_notebooks(nbs:Path) -> list[Path]:
+    "Notebooks under `nbs` in nbdev's order (index first, then by path); names or folders starting `_`/`.` are skipped."
+    nbs = Path(nbs)
+    found = [p for p in nbs.rglob("*.ipynb")
+             if not any(part.startswith(("_", ".")) for part in p.relative_to(nbs).parts)]
+    return sorted(found, key=lambda p: (p.parent.relative_to(nbs).parts, p.name != "index.ipynb", p.name))
+
+def page_href(rel:Path) -> str:
+    "nbdev's page name for a notebook path relative to nbs/: lower case, numeric prefix dropped, `.html`."
+    rel = Path(rel)
+    return rel.with_name(re.sub(r"^\d+[a-zA-Z0-9]*_", "", rel.name.lower())).with_suffix(".html").as_posix()
+
+_re_title = re.compile(r"\A\s*#\s+(.+?)\s*$", re.MULTILINE)
+
+def split_title(nb) -> tuple[str|None, str, int|None]:
+    "`(title, description, index of the title cell)` from the first markdown cell, as nbdev reads front matter."
+    for i, c in enumerate(nb.cells):
+        if c.cell_type != "markdown": continue
+        lines = c.source.strip().splitlines()
+        if not lines or not _re_title.match(lines[0]): return None, "", None
+        desc = []
+        for l in lines[1:]:
+            if l.startswith(">"): desc.append(l.lstrip("> ").strip())
+            elif l.strip() or desc: break
+        return _re_title.match(lines[0]).group(1), " ".join(desc), i
+    return None, "", None
+
+def list_pages(nbs:Path) -> list[Page]:
+    "One `Page` per notebook, in sidebar order; a name clash after dropping prefixes keeps the full name."
+    nbs, pages, seen = Path(nbs), [], set()
+    for p in find_notebooks(nbs):
+        rel = p.relative_to(nbs)
+        href = page_href(rel)
+        if href in seen: href = rel.with_suffix(".html").as_posix()
+        seen.add(href)
+        title, desc, _ = split_title(nbformat.read(p, as_version=4))
+        section = rel.parent.as_posix() if rel.parent != Path(".") else ""
+        pages.append(Page(p, href, title or p.stem, desc, section))
+    return pages
+
+# ---------------------------------------------------------------------------------------------------------------
+# nbdev directives
+
+_re_dir = re.compile(r"^\s*#\s*\|\s*(.*?)\s*$")
+_re_magic = re.compile(r"^\s*%")
+
+def split_directives(source:str) -> tuple[dict[str, list[str]], str]:
+    "Leading `#| key args` lines of a code cell as `{key: [args]}` (a trailing `:` of the key is dropped), and the code."
+    lines, dirs, i = source.splitlines(), {}, 0
+    while i < len(lines):
+        m = _re_dir.match(lines[i])
+        if m:
+            words = m.group(1).replace(":", ": ").split()
+            if words: dirs[words[0].rstrip(":").lower()] = words[1:]
+        elif lines[i].strip() and not _re_magic.match(lines[i]): break
+        i += 1
+    return dirs, "\n".join(l for l in lines[i:] if not _re_magic.match(l)).strip("\n")
+
+def _false(dirs, key): return [a.lower() for a in dirs.get(key, [])] == ["false"]
+
+DOLLAR = "XntpsLiteralDollarX" # stands for an escaped `\$` of markdown until the HTML is made
+_re_esc_dollar = re.compile(r"(?<!\\)\\\$")
+_hide_line = re.compile(r"#\|\s*hide_line\s*$")
+_re_defs = re.compile(r"^(?:async\s+)?(?:def|class)\s+([A-Za-z_]\w*)|^([A-Za-z_]\w*)\s*(?::[^=]*)?=(?!=)", re.MULTILINE)
+
+def prepare_notebook(nb, title_cell:int|None):
+    "A copy of `nb` as the docs show it (see the module docstring); exported names are kept in `cell.metadata.anchors`."
+    nb = copy.deepcopy(nb)
+    cells = []
+    for i, c in enumerate(nb.cells):
+        if i == title_cell:
+            rest = c.source.strip().splitlines()[1:]
+            while rest and (rest[0].startswith(">") or not rest[0].strip()): rest = rest[1:]
+            if not rest: continue
+            c.source = "\n".join(rest)
+        if c.cell_type == "raw": continue # Quarto front matter, nbconvert would print it verbatim
+        if c.cell_type == "markdown":
+            src = c.source.strip()
+            if src.startswith("#") and src.endswith(" -"): continue # nbdev drops headings ending with " -"
+            c.source = _re_esc_dollar.sub(DOLLAR, c.source) # markdown would turn `\$` into a bare `$` for MathJax
+            cells.append(c); continue
+        dirs, code = split_directives(c.source)
+        if {"hide", "default_exp"} & dirs.keys() or _false(dirs, "include"): continue
+        if "nbdev_export" + "(" in code: continue
+        code = "\n".join(l for l in code.splitlines() if not _hide_line.search(l))
+        c.source = code
+        if {"export", "exports", "exporti"} & dirs.keys():
+            c.metadata["anchors"] = [a or b for a, b in _re_defs.findall(code) if (a or b) != "__all__"]
+        if _false(dirs, "output"): c.outputs = []
+        if "filter_stream" in dirs and dirs["filter_stream"]:
+            pat = re.compile("|".join(map(re.escape, dirs["filter_stream"])))
+            for o in c.outputs:
+                if o.output_type == "stream":
+                    o.text = "".join(l for l in o.text.splitlines(True) if not pat.search(l))
+        if _false(dirs, "echo") or not code.strip(): c.metadata.setdefault("transient", {})["remove_source"] = True
+        if not code.strip() and not c.outputs: continue
+        cells.append(c)
+    nb.cells = cells
+    return nb
+
+# ---------------------------------------------------------------------------------------------------------------
+# MathJax: fetched from the npm registry once, cached, checked
+
+def _integrity_ok(tgz:Path) -> bool:
+    algo, want = MATHJAX_INTEGRITY.split("-", 1)
+    return base64.b64encode(hashlib.new(algo, tgz.read_bytes()).digest()).decode() == want
+
+def fetch_mathjax(cache:Path) -> Path:
+    "Path of MathJax's `tex-svg-full.js`, unpacked from `npm pack mathjax@VERSION` into `cache` (downloaded once)."
+    cache = Path(cache)
+    js = cache/f"mathjax-{MATHJAX_VERSION}"/MATHJAX_FILE
+    if js.exists(): return js
+    cache.mkdir(parents=True, exist_ok=True)
+    tgz = cache/f"mathjax-{MATHJAX_VERSION}.tgz"
+    if not tgz.exists():
+        if not shutil.which("npm"):
+            raise SystemExit(f"build_docs: MathJax is not in the cache ({js}) and `npm` is not installed to fetch it; "
+                             "install Node.js/npm or pass --mathjax PATH/tex-svg-full.js")
+        r = subprocess.run(["npm", "pack", f"mathjax@{MATHJAX_VERSION}", "--silent", "--pack-destination", str(cache)],
+                           capture_output=True, text=True)
+        if r.returncode or not tgz.exists():
+            raise SystemExit(f"build_docs: `npm pack mathjax@{MATHJAX_VERSION}` failed: {r.stderr.strip()[-500:]}")
+    if not _integrity_ok(tgz):
+        tgz.unlink()
+        raise SystemExit(f"build_docs: {tgz.name} does not match the pinned integrity hash; removed it, try again")
+    tmp = Path(tempfile.mkdtemp(dir=cache))
+    with tarfile.open(tgz) as tf:
+        for name in (f"package/es5/{MATHJAX_FILE}", "package/LICENSE"):
+            (tmp/Path(name).name).write_bytes(tf.extractfile(name).read())
+    try: tmp.rename(js.parent)
+    except OSError: shutil.rmtree(tmp) # another build unpacked it first
+    return js
+
+_MATHJAX_CONFIG = """window.MathJax = {
+  tex: {inlineMath: [['$', '$'], ['\\\\(', '\\\\)']], displayMath: [['$$', '$$'], ['\\\\[', '\\\\]']],
+        processEscapes: true, processEnvironments: true},
+  options: {skipHtmlTags: ['script', 'noscript', 'style', 'textarea', 'pre', 'code'], enableMenu: false},
+  svg: {fontCache: 'global'}
+};"""
+
+# ---------------------------------------------------------------------------------------------------------------
+# HTML
+
+_COLAB_BADGE = ('<svg xmlns="http://www.w3.org/2000/svg" width="117" height="20" role="img" aria-label="Open in Colab">'
+                '<rect rx="3" width="117" height="20" fill="#555"/><rect rx="3" x="24" width="93" height="20" fill="#f9ab00"/>'
+                '<circle cx="9" cy="10" r="5" fill="none" stroke="#f9ab00" stroke-width="2.5"/>'
+                '<circle cx="17" cy="10" r="5" fill="none" stroke="#e8710a" stroke-width="2.5"/>'
+                '<text x="70" y="14" fill="#fff" font-family="Verdana,sans-serif" font-size="11" text-anchor="middle">'
+                'Open in Colab</text></svg>')
+COLAB_BADGE_URI = "data:image/svg+xml;base64," + base64.b64encode(_COLAB_BADGE.encode()).decode()
+
+def _exporter():
+    from nbconvert import HTMLExporter
+    return HTMLExporter(template_name="basic", exclude_input_prompt=True, exclude_output_prompt=True, embed_images=True)
+
+def symbol_index(lib:Path) -> dict[str, str]:
+    "`{name: 'page.html#anchor'}` for the library's symbols, from nbdev's `_modidx.py` (short, module and full names)."
+    f = Path(lib)/"_modidx.py"
+    if not f.exists(): return {}
+    ns = {}
+    exec(f.read_text(), ns)
+    res = {}
+    for mod, syms in ns["d"].get("syms", {}).items():
+        for full, (href, _) in syms.items():
+            short = full[len(mod) + 1:]
+            if "." in short: href = f"{href.split('#')[0]}#{short.split('.')[0].lower()}" # methods: the class's anchor
+            for k in (short, f"{mod.split('.')[-1]}.{short}", full):
+                if not short.startswith("_"): res.setdefault(k, href)
+    return res
+
+def _rel(href:str, page:Page) -> str: return os.path.relpath(href, os.path.dirname(page.href) or ".").replace(os.sep, "/")
+
+def _postprocess(body:str, page:Page, pages:list[Page], symbols:dict[str, str]) -> tuple[str, list[str]]:
+    "Fix links between notebooks, link library names, anchor exported names, replace remote images; warnings."
+    soup, warns = BeautifulSoup(body, "html.parser"), []
+    for s in soup.find_all(string=re.compile(DOLLAR)):
+        if s.find_parent(["code", "pre"]): s.replace_with(s.replace(DOLLAR, "\\$")); continue
+        parts = str(s).split(DOLLAR)
+        new = [soup.new_string(parts[0])]
+        for part in parts[1:]:
+            span = soup.new_tag("span", attrs={"class": "dollar"}) # its own text node: MathJax never pairs it
+            span.string = "$"
+            new += [span, soup.new_string(part)]
+        s.replace_with(*new)
+    by_nb = {p.src.resolve(): p for p in pages}
+    hrefs = {p.href for p in pages}
+    for a in soup.find_all("a", href=True):
+        m = re.match(r"^([^:#?]+\.ipynb)(#.*)?$", a["href"])
+        if m:
+            target = by_nb.get((page.src.parent/m.group(1)).resolve())
+            if target: a["href"] = _rel(target.href, page) + (m.group(2) or "")
+            else: warns.append(f"link to a notebook that has no page: {a['href']}")
+    for code in soup.select(".text_cell_render code"):
+        if code.find_parent(["a", "pre"]): continue
+        name = code.get_text().strip().removesuffix("()")
+        href = symbols.get(name)
+        if href and href.split("#")[0] in hrefs:
+            code.wrap(soup.new_tag("a", href=_rel(href, page), attrs={"class": "doclink"}))
+    for img in soup.find_all("img", src=True):
+        src = img["src"]
+        if not re.match(r"^(https?:)?//", src): continue
+        if "colab-badge" in src or "colab.research.google.com" in src: img["src"] = COLAB_BADGE_URI; continue
+        span = soup.new_tag("span", attrs={"class": "remote-img", "title": src})
+        span.string = img.get("alt") or "image"
+        img.replace_with(span)
+        warns.append(f"remote image shown as its alt text (no network offline): {src}")
+    return str(soup), warns
+
+def _sidebar(page:Page, pages:list[Page], toc:list[tuple[str, str, str]]) -> str:
+    out, section = [], None
+    for p in pages:
+        if p.section != section:
+            if section is not None: out.append("</ul>")
+            section = p.section
+            if section: out.append(f'<div class="sidebar-section">{html.escape(section)}</div>')
+            out.append("<ul>")
+        cls = ' class="active"' if p is page else ""
+        out.append(f'<li><a href="{_rel(p.href, page)}"{cls}>{_inline_md(p.title)}</a>')
+        if p is page and toc:
+            out.append('<ul class="toc">' + "".join(f'<li class="toc-{lvl}"><a href="#{i}">{html.escape(t)}</a></li>'
+                                                  for lvl, i, t in toc) + "</ul>")
+        out.append("</li>")
+    out.append("</ul>")
+    return "\n".join(out)
+
+def pandoc_id(text:str) -> str:
+    "The identifier pandoc (so Quarto) gives a heading: lower case, spaces to `-`, only `\\w`, `-`, `.`, from a letter on."
+    s = re.sub(r"[^\w\s.-]", "", text.strip()).lower()
+    s = re.sub(r"\s+", "-", s)
+    s = re.sub(r"^[^a-z\u00c0-\uffff]+", "", s)
+    return s or "section"
+
+def _quarto_ids(soup):
+    "Give headings Quarto's ids (`#a-plot`), keeping Jupyter's (`#A-plot`) as a second anchor so both kinds of link work."
+    seen = {t["id"] for t in soup.find_all(id=True)}
+    for h in soup.find_all(["h1", "h2", "h3", "h4", "h5", "h6"], id=True):
+        old, new = h["id"], pandoc_id(h.get_text().rstrip("¶"))
+        if new == old: continue
+        base, i = new, 0
+        while new in seen: i += 1; new = f"{base}-{i}"
+        seen.add(new)
+        h["id"] = new
+        h.insert(0, soup.new_tag("a", id=old, attrs={"class": "jupyter-anchor"}))
+        for a in h.select("a.anchor-link"): a["href"] = f"#{new}"
+
+def plain_text(s:str) -> str:
+    "A title without its markdown marks (backticks and asterisks), as the browser shows it."
+    return re.sub(r"[`*]", "", s)
+
+def _inline_md(s:str) -> str:
+    "A one-line subtitle as HTML: escaped, with `code`, **bold** and *italic* (maths is left to MathJax)."
+    parts = re.split(r"(`[^`]+`)", s)
+    out = []
+    for i, part in enumerate(parts):
+        if i % 2: out.append(f"<code>{html.escape(part[1:-1])}</code>"); continue
+        t = html.escape(part, quote=False)
+        t = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", t)
+        out.append(re.sub(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])", r"<em>\1</em>", t))
+    return "".join(out)
+
+def render_page(page:Page, pages:list[Page], site:dict, symbols:dict[str, str], exporter=None) -> tuple[str, list[str]]:
+    "The full HTML of one page and its warnings."
+    nb = nbformat.read(page.src, as_version=4)
+    _, _, title_cell = split_title(nb)
+    nb = prepare_notebook(nb, title_cell)
+    anchors = {c.id: c.metadata.get("anchors", []) for c in nb.cells if c.cell_type == "code"}
+    body, _ = (exporter or _exporter()).from_notebook_node(nb, resources={"metadata": {"path": str(page.src.parent)}})
+    body, warns = _postprocess(body, page, pages, symbols)
+    soup = BeautifulSoup(body, "html.parser")
+    for cid, names in anchors.items():
+        cell = soup.find(id=f"cell-id={cid}")
+        for n in names if cell else []:
+            if not soup.find(id=n.lower()): cell.insert(0, soup.new_tag("span", id=n.lower(), attrs={"class": "anchor"}))
+    _quarto_ids(soup)
+    toc = [(h.name, h["id"], h.get_text().rstrip("¶").strip()) for h in soup.find_all(["h2", "h3"]) if h.get("id")]
+    body = str(soup)
+    up = _rel("assets", page)
+    desc = f'<p class="description">{_inline_md(page.description)}</p>' if page.description else ""
+    head_title = plain_text(page.title) if page.title == site["title"] else f'{plain_text(page.title)} – {site["title"]}'
+    return f"""<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html.escape(head_title)}</title>
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="{up}/site.css">
+<script>{_MATHJAX_CONFIG}</script>
+<script defer id="MathJax-script" src="{up}/mathjax/{MATHJAX_FILE}"></script>
+</head>
+<body>
+<nav id="sidebar">
+<a class="site-title" href="{_rel('index.html', page)}">{html.escape(site["title"])}</a>
+{_sidebar(page, pages, toc)}
+</nav>
+<main id="content">
+<header id="title-block-header"><h1 class="title">{_inline_md(page.title)}</h1>{desc}</header>
+{body}
+<footer>Offline build of the <code>{html.escape(site["title"])}</code> docs from <code>{html.escape(page.src.name)}</code>
+(stored outputs, not re-run). {site["repo_link"]}</footer>
+</main>
+</body>
+</html>
+""", warns
+
+_SITE_CSS = """
+:root { --sidebar: 17rem; --accent: #2780e3; --code-bg: #f7f7f9; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 16px/1.55 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
+       color: #212529; background: #fff; }
+a { color: var(--accent); text-decoration: none; } a:hover { text-decoration: underline; }
+#sidebar { position: fixed; top: 0; bottom: 0; left: 0; width: var(--sidebar); overflow-y: auto; padding: 1.2rem 1rem;
+           background: #f8f9fa; border-right: 1px solid #dee2e6; font-size: .92rem; }
+#sidebar .site-title { display: block; font-size: 1.35rem; font-weight: 600; color: #212529; margin-bottom: 1rem; }
+#sidebar ul { list-style: none; padding-left: 0; margin: 0 0 .5rem; }
+#sidebar li { margin: .15rem 0; }
+#sidebar a.active { font-weight: 600; color: #212529; }
+#sidebar ul.toc { padding-left: .8rem; border-left: 2px solid #dee2e6; margin: .3rem 0 .5rem .2rem; font-size: .85rem; }
+#sidebar ul.toc li.toc-h3 { padding-left: .8rem; }
+#sidebar .sidebar-section { margin-top: .8rem; font-weight: 600; text-transform: capitalize; color: #6c757d; }
+#content { margin-left: var(--sidebar); max-width: 60rem; padding: 1.5rem 2.5rem 3rem; }
+header h1.title { font-size: 2.2rem; margin: .5rem 0 .3rem; }
+p.description { font-style: italic; font-size: 1.25rem; opacity: .7; margin-top: 0; }
+h1, h2, h3, h4 { line-height: 1.25; margin-top: 1.6rem; }
+.anchor-link { visibility: hidden; margin-left: .3rem; font-size: .8em; }
+h1:hover .anchor-link, h2:hover .anchor-link, h3:hover .anchor-link, h4:hover .anchor-link { visibility: visible; }
+.cell { margin-bottom: 1rem; }
+.input_area pre, .output_area pre { margin: 0; padding: .6rem .8rem; overflow-x: auto; font-size: .86rem; line-height: 1.45; }
+.input_area { background: var(--code-bg); border-radius: 4px; border: 1px solid #e9ecef; }
+.output_wrapper { margin: .25rem 0 0 .8rem; border-left: 2px solid lightsalmon; }
+.output_area { overflow-x: auto; }
+.output_area img { max-width: 100%; height: auto; display: block; margin: .3rem .8rem; }
+.output_subarea.output_html, .output_subarea.output_markdown { padding: .3rem .8rem; }
+.output_stderr pre { background: #fdd; }
+.output_error pre { background: #fdd; }
+code { font-size: .88em; background: var(--code-bg); padding: .1em .25em; border-radius: 3px; }
+pre code { background: none; padding: 0; }
+a.doclink code { color: var(--accent); }
+blockquote { margin: 1rem 0; padding: .2rem 1rem; border-left: 4px solid #dee2e6; color: #555; }
+table { border-collapse: collapse; margin: .5rem 0; font-size: .88rem; }
+th, td { border: 1px solid #dee2e6; padding: .25rem .55rem; text-align: right; }
+thead th { background: #f1f3f5; }
+.text_cell_render th, .text_cell_render td { text-align: left; }
+.dataframe tbody tr:nth-child(odd) { background: #fafafa; }
+.remote-img { display: inline-block; border: 1px dashed #aaa; padding: 0 .4rem; font-size: .8rem; color: #666; }
+mjx-container[display="true"] { overflow-x: auto; overflow-y: hidden; }
+footer { margin-top: 3rem; padding-top: .8rem; border-top: 1px solid #dee2e6; color: #6c757d; font-size: .85rem; }
+@media (max-width: 900px) { #sidebar { position: static; width: auto; border-right: 0; border-bottom: 1px solid #dee2e6; }
+                             #content { margin-left: 0; padding: 1rem; } }
+"""
+
+def site_css() -> str:
+    from pygments.formatters import HtmlFormatter
+    return _SITE_CSS + HtmlFormatter(style="default").get_style_defs(".highlight") + "\n" + _ansi_css()
+
+def _ansi_css() -> str:
+    "Colours for the `ansi-*` classes nbconvert gives to coloured stream and error output."
+    cols = dict(black="#3e424d", red="#e75c58", green="#00a250", yellow="#ddb62b", blue="#208ffb", magenta="#d160c4",
+                cyan="#60c6c8", white="#c5c1b4")
+    return "\n".join(f".ansi-{k}-fg {{ color: {v}; }} .ansi-{k}-bg {{ background-color: {v}; }} "
+                     f".ansi-{k}-intense-fg {{ color: {v}; font-weight: 600; }}" for k, v in cols.items()) + \
+           "\n.ansi-bold { font-weight: bold; } .ansi-underline { text-decoration: underline; }\n"
+
+# ---------------------------------------------------------------------------------------------------------------
+# Whole site
+
+def _site_info(root:Path) -> dict:
+    try:
+        from nbdev.config import get_config
+        cfg = get_config(path=root)
+        title, url = cfg.get("title") or cfg.lib_name, cfg.get("git_url", "")
+        lib = cfg.lib_path
+    except Exception: title, url, lib = root.name, "", root/root.name
+    link = f'<a href="{html.escape(url)}">Source on GitHub</a>.' if url else ""
+    return dict(title=title, repo_link=link, lib=lib)
+
+def build_docs(nbs:Path=ROOT/"nbs", # folder of the notebooks
+               out:Path=ROOT/"_docs_offline", # the site; replaced as a whole once the new one is complete
+               mathjax:Path|None=None, # MathJax's `tex-svg-full.js`; default: fetched with npm into `cache`
+               cache:Path|None=None, # download cache for MathJax; default `$XDG_CACHE_HOME/ntps-docs` or ~/.cache/ntps-docs
+               quiet:bool=False, # no progress lines
+              ) -> list[Page]: # the pages built, in sidebar order
+    "Build the offline site from `nbs` into `out` and return its pages."
+    nbs, out = Path(nbs).resolve(), Path(out).resolve()
+    pages = list_pages(nbs)
+    if not pages: raise SystemExit(f"build_docs: no notebooks in {nbs}")
+    if not any(p.href == "index.html" for p in pages): raise SystemExit(f"build_docs: {nbs}/index.ipynb is missing")
+    cache = Path(cache) if cache else Path(os.environ.get("XDG_CACHE_HOME") or Path.home()/".cache")/"ntps-docs"
+    mj = Path(mathjax) if mathjax else fetch_mathjax(cache)
+    if not mj.exists(): raise SystemExit(f"build_docs: MathJax file not found: {mj}")
+    site = _site_info(nbs.parent)
+    symbols = symbol_index(site["lib"])
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp-"))
+    try:
+        (tmp/"assets"/"mathjax").mkdir(parents=True)
+        shutil.copyfile(mj, tmp/"assets"/"mathjax"/MATHJAX_FILE)
+        if (mj.parent/"LICENSE").exists(): shutil.copyfile(mj.parent/"LICENSE", tmp/"assets"/"mathjax"/"LICENSE")
+        (tmp/"assets"/"site.css").write_text(site_css())
+        exporter = _exporter()
+        for p in pages:
+            text, warns = render_page(p, pages, site, symbols, exporter)
+            dest = tmp/p.href
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.write_text(text, encoding="utf-8")
+            if not quiet: print(f"{p.src.relative_to(nbs)} -> {p.href}  ({p.title})")
+            for w in warns: print(f"  warning: {w}", file=sys.stderr)
+        (tmp/"pages.json").write_text(json.dumps([dict(notebook=p.src.relative_to(nbs).as_posix(), href=p.href,
+                                                       title=p.title, description=p.description) for p in pages], indent=1))
+        os.chmod(tmp, 0o755)
+        old = None
+        if out.exists():
+            old = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.old-"))
+            out.rename(old/"site")
+        tmp.rename(out)
+        if old: shutil.rmtree(old)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if not quiet: print(f"built {len(pages)} pages in {out}")
+    return pages
+
+def sync_quarto(root:Path=ROOT):
+    "Rewrite `nbs/nbdev.yml` and `nbs/sidebar.yml` as `nbdev_docs` would (it keeps an existing `_quarto.yml`)."
+    from nbdev.quarto import refresh_quarto_yml, nbdev_sidebar
+    cwd = os.getcwd()
+    os.chdir(root)
+    try:
+        refresh_quarto_yml()
+        nbdev_sidebar.__wrapped__()
+    finally: os.chdir(cwd)
+
+@call_parse
+def main(out:str="_docs_offline", # output folder (relative to the repository root unless absolute)
+         nbs:str="nbs", # notebooks folder (relative to the repository root unless absolute)
+         mathjax:str=None, # use this MathJax `tex-svg-full.js` instead of fetching it with npm
+         cache:str=None, # MathJax download cache (default ~/.cache/ntps-docs)
+         quiet:bool=False, # no progress lines
+         sync_quarto:bool=False): # only rewrite nbs/nbdev.yml and nbs/sidebar.yml as `nbdev_docs` would, then stop
+    "Build the offline HTML docs (no Quarto needed) from the notebooks' stored outputs."
+    if sync_quarto: return globals()["sync_quarto"](ROOT)
+    build_docs(ROOT/nbs, ROOT/out, mathjax=mathjax, cache=cache, quiet=quiet)

@@ -1,0 +1,243 @@
+"""Browser test of the offline docs: build them, serve them on 127.0.0.1, open every page in headless Chromium.
+
+Usage: python tools/test_docs.py [--out _docs_offline] [--shots _docs_screenshots] [--no-build]
+
+Needs Debian's `chromium` and `chromium-driver` (/usr/bin/chromium, /usr/bin/chromedriver) and `selenium`.
+One check per page, and one for the Quarto configuration. A page passes when
+* its title (`<h1>` and `<title>`) is the notebook's `# Title`, and its sidebar lists every notebook's page, in order,
+  under its title (pages and titles are worked out here from the notebooks, with nbdev's own naming);
+* every formula is typeset: MathJax made one `mjx-container` per `$..$`/`$$..$$`/`\\(..\\)`/`\\[..\\]` of the page,
+  none is an error, and no raw `$$`, `\\begin{` or `$..$` is left in the text;
+* every `<img>` has loaded (`naturalWidth > 0`) and the server answered every request (no 404);
+* the console has no error (no SEVERE log entry), and no `#|` directive or `#| hide` code is shown.
+A full-page screenshot of each page goes to `--shots`. Prints `N passed, M failed`; exits 1 on any failure.
+"""
+from __future__ import annotations
+import functools, http.server, re, shutil, sys, tempfile, threading, time
+from pathlib import Path
+
+import nbformat
+import yaml
+from bs4 import BeautifulSoup
+from fastcore.script import call_parse
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import build_docs
+
+ROOT = build_docs.ROOT
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--disable-dev-shm-usage", "--hide-scrollbars", "--window-size=1280,900", "--force-device-scale-factor=1"]
+
+# ---------------------------------------------------------------------------------------------------------------
+# What the pages should be, worked out from the notebooks with nbdev's own functions
+
+def expected_pages(nbs:Path) -> list[dict]:
+    "Notebooks nbdev would publish, in nbdev's sidebar order (index first), with nbdev's page name and their title."
+    from nbdev.doclinks import nbglob, _nbpath2html
+    nbs = Path(nbs)
+    files = [Path(f) for f in nbglob(nbs)]
+    files.sort(key=lambda p: (p.parent.relative_to(nbs).parts, p.name != "index.ipynb", p.name))
+    res = []
+    for f in files:
+        nb = nbformat.read(f, as_version=4)
+        md = next((c.source for c in nb.cells if c.cell_type == "markdown"), "")
+        m = re.match(r"\s*#\s+(.+)", md)
+        hidden = []
+        shown_src = "\n".join(c.source for c in nb.cells if c.cell_type == "code" and not re.search(r"^#\|\s*hide\b", c.source, re.M))
+        for c in nb.cells:
+            if c.cell_type == "code" and re.search(r"^#\|\s*hide\s*$", c.source, re.M):
+                code = [l for l in c.source.splitlines() if l.strip() and not l.lstrip().startswith("#")]
+                hidden += [l for l in code[:1] if l not in shown_src and len(l.strip()) > 8]
+        res.append(dict(nb=f, href=_nbpath2html(f.relative_to(nbs)).as_posix(), title=re.sub(r"[`*]", "", m.group(1).strip()) if m else f.stem,
+                        hidden=hidden))
+    return res
+
+_re_display = re.compile(r"\$\$.+?\$\$|\\\[.+?\\\]|\\begin\{([\w*]+)\}.+?\\end\{\1\}", re.S)
+_re_inline = re.compile(r"(?<!\\)\$(?:[^$\\]|\\.)+?(?<!\\)\$|\\\(.+?\\\)", re.S)
+
+def count_math(page_html:str) -> int:
+    "Formulas MathJax should typeset in a page: delimited maths in its text outside code, scripts and the sidebar."
+    from bs4 import Comment
+    soup = BeautifulSoup(page_html, "html.parser")
+    for t in soup(["pre", "code", "script", "style", "nav", "textarea", "head"]): t.decompose()
+    n = 0
+    for s in soup.find_all(string=True): # MathJax looks for maths within each run of text between two tags
+        if isinstance(s, Comment): continue
+        n += len(_re_display.findall(s)) + len(_re_inline.findall(_re_display.sub(" ", s)))
+    return n
+
+# ---------------------------------------------------------------------------------------------------------------
+# The Quarto configuration (used by `nbdev_docs` where Quarto exists)
+
+def check_quarto_config(root:Path) -> list[str]:
+    "Problems with `_quarto.yml`, `nbs/_quarto.yml`, `nbs/nbdev.yml`, `nbs/sidebar.yml` (empty when all is well)."
+    from nbdev.config import get_config
+    from nbdev.quarto import _nbdev_yml
+    errs, cfg = [], get_config(path=root)
+    nbs = cfg.nbs_path
+    top, used = root/"_quarto.yml", nbs/"_quarto.yml"
+    for f in (top, used, nbs/"nbdev.yml", nbs/"sidebar.yml", nbs/"styles.css"):
+        if not f.exists(): errs.append(f"{f.relative_to(root)} is missing")
+    if errs: return errs
+    if top.read_text() != used.read_text(): errs.append("_quarto.yml and nbs/_quarto.yml differ")
+    q = yaml.safe_load(used.read_text())
+    if q.get("project", {}).get("type") != "website": errs.append("_quarto.yml: project.type is not website")
+    for f in q.get("metadata-files", []):
+        if not (nbs/f).exists(): errs.append(f"_quarto.yml: metadata file {f} is not in {nbs.name}/")
+    css = q.get("format", {}).get("html", {}).get("css")
+    if css and not (nbs/css).exists(): errs.append(f"_quarto.yml: css {css} is not in {nbs.name}/")
+    vals = {k: cfg[k] for k in ["title", "description", "branch", "git_url", "doc_host", "doc_baseurl"]}
+    vals["doc_path"] = cfg.doc_path.name
+    if (nbs/"nbdev.yml").read_text() != _nbdev_yml.format(**vals):
+        errs.append("nbs/nbdev.yml is not what nbdev writes from settings.ini (run tools/build_docs.py's sync or nbdev_docs)")
+    side = yaml.safe_load((nbs/"sidebar.yml").read_text())
+    listed = side.get("website", {}).get("sidebar", {}).get("contents", []) if side else []
+    want = [p["nb"].relative_to(nbs).as_posix() for p in expected_pages(nbs)]
+    if [x for x in listed if isinstance(x, str)] != [w for w in want if "/" not in w]:
+        print(f"  warning: nbs/sidebar.yml lists {listed}, the notebooks are {want}: run `nbdev_sidebar` "
+              "(nbdev_docs rewrites it anyway while custom_sidebar = False)")
+    return errs
+
+# ---------------------------------------------------------------------------------------------------------------
+# Serving and the browser
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    failures: list
+    def log_message(self, *a): pass
+    def log_request(self, code="-", size="-"):
+        if str(code).isdigit() and int(code) >= 400: self.failures.append(f"HTTP {code} for {self.path}")
+
+def serve(site:Path):
+    "Serve `site` on 127.0.0.1 at a free port in a thread; returns `(server, base_url, failures_list)`."
+    failures = []
+    handler = type("Handler", (_Handler,), {"failures": failures})
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(site)))
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    return srv, f"http://127.0.0.1:{srv.server_address[1]}/", failures
+
+def start_chromium(profile:Path, chromium="/usr/bin/chromium", chromedriver="/usr/bin/chromedriver"):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    for exe in (chromium, chromedriver):
+        if not Path(exe).exists():
+            raise SystemExit(f"test_docs: {exe} not found; install it: apt-get install -y chromium chromium-driver")
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = chromium
+    for a in CHROMIUM_FLAGS + [f"--user-data-dir={profile}"]: opts.add_argument(a)
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(chromedriver), options=opts)
+    driver.set_page_load_timeout(60); driver.set_script_timeout(60)
+    return driver
+
+_WAIT_JS = """
+const done = arguments[arguments.length - 1];
+const imgs = () => Promise.all(Array.from(document.images).map(i => i.complete ? 0 : new Promise(r => { i.onload = i.onerror = r; })));
+function go() {
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise)
+    MathJax.startup.promise.then(imgs).then(() => done('ok'), e => done('MathJax failed: ' + e));
+  else if (performance.now() > 30000) done('MathJax did not load');
+  else setTimeout(go, 50);
+}
+if (document.readyState === 'complete') go(); else window.addEventListener('load', go);
+"""
+
+_INFO_JS = """
+const main = document.querySelector('#content') || document.body;
+const skip = 'pre, code, script, style, mjx-container';
+const w = document.createTreeWalker(main, NodeFilter.SHOW_TEXT,
+  {acceptNode: n => n.parentElement.closest(skip) ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT});
+let text = []; while (w.nextNode()) text.push(w.currentNode.nodeValue);
+return {
+  h1: (document.querySelector('#title-block-header h1') || {textContent: null}).textContent,
+  title: document.title,
+  math: main.querySelectorAll('mjx-container').length,
+  math_errors: Array.from(main.querySelectorAll('mjx-merror, [data-mjx-error], [data-mml-node="merror"]'))
+                .map(e => e.getAttribute('data-mjx-error') || e.textContent || 'error').slice(0, 3),
+  math_undefined: Array.from(main.querySelectorAll('[data-mml-node="mtext"][fill="red"]')).length,
+  text: text,
+  code: Array.from(main.querySelectorAll('pre')).map(p => p.textContent).join('\\n'),
+  images: Array.from(document.images).map(i => ({src: i.getAttribute('src').slice(0, 60), w: i.naturalWidth})),
+  sidebar: Array.from(document.querySelectorAll('#sidebar > ul > li > a')).map(a => [a.getAttribute('href'), a.textContent]),
+};
+"""
+
+def screenshot(driver, path:Path, max_height:int=16000):
+    "Full-page PNG through the DevTools protocol (at most `max_height` CSS pixels tall)."
+    import base64
+    m = driver.execute_cdp_cmd("Page.getLayoutMetrics", {})
+    size = m.get("cssContentSize") or m["contentSize"]
+    w, h = int(size["width"]), int(min(size["height"], max_height))
+    # a viewport as tall as the page, so that fixed elements (the sidebar) are drawn as a reader sees them
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", dict(width=w, height=h, deviceScaleFactor=1, mobile=False))
+    try: png = driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png", "clip": dict(x=0, y=0, width=w, height=h, scale=1)})
+    finally: driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    path.write_bytes(base64.b64decode(png["data"]))
+
+def check_page(driver, url:str, want:dict, pages:list[dict], site:Path, server_failures:list, shot:Path) -> list[str]:
+    "Problems with one page (empty when it passes)."
+    errs = []
+    page_file = site/want["href"]
+    if not page_file.exists(): return [f"{want['href']} was not built"]
+    n_math = count_math(page_file.read_text(encoding="utf-8"))
+    del server_failures[:]
+    driver.get(url + want["href"])
+    status = driver.execute_async_script(_WAIT_JS)
+    if status != "ok": errs.append(status)
+    info = driver.execute_script(_INFO_JS)
+    if (info["h1"] or "").strip() != want["title"]: errs.append(f"title {info['h1']!r}, expected {want['title']!r}")
+    if want["title"] not in info["title"]: errs.append(f"<title> {info['title']!r} lacks {want['title']!r}")
+    if info["math"] != n_math: errs.append(f"{info['math']} typeset formulas, the page has {n_math}")
+    if info["math_errors"]: errs.append(f"MathJax errors: {info['math_errors']}")
+    if info["math_undefined"]: errs.append(f"{info['math_undefined']} undefined TeX macros (shown in red)")
+    raw = [m.group(0)[:60] for t in info["text"] for r in (_re_display, _re_inline, re.compile(r"\$\$|\\begin\{"))
+           for m in r.finditer(t)][:3]
+    if raw: errs.append(f"raw maths left in the text: {raw}")
+    bad = [i["src"] for i in info["images"] if not i["w"]]
+    if bad: errs.append(f"{len(bad)} of {len(info['images'])} images did not load: {bad[:3]}")
+    want_side = [[build_docs._rel(p["href"], build_docs.Page(Path(), want["href"], "")), p["title"]] for p in pages]
+    if info["sidebar"] != want_side: errs.append(f"sidebar {info['sidebar']}, expected {want_side}")
+    if re.search(r"^\s*#\s*\|", info["code"], re.M): errs.append("a `#|` directive line is shown")
+    shown = [h for h in want["hidden"] if h in info["code"]]
+    if shown: errs.append(f"code of `#| hide` cells is shown: {shown[:2]}")
+    severe = [e["message"][:300] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+    if severe: errs.append(f"console errors: {severe[:3]}")
+    if server_failures: errs.append(f"server: {server_failures[:3]}")
+    screenshot(driver, shot)
+    return errs
+
+@call_parse
+def main(out:str="_docs_offline", # where the site is built (relative to the repository root unless absolute)
+         shots:str="_docs_screenshots", # folder for one screenshot per page
+         no_build:bool=False, # test the site already in `out` instead of building it
+         nbs:str="nbs", # notebooks folder
+         chromium:str="/usr/bin/chromium", # Chromium binary
+         chromedriver:str="/usr/bin/chromedriver"): # ChromeDriver binary
+    "Build the offline docs, open every page in headless Chromium, check it and screenshot it."
+    t0 = time.time()
+    site, shots, nbs = ROOT/out, ROOT/shots, ROOT/nbs
+    if not no_build: build_docs.build_docs(nbs, site, quiet=True)
+    pages = expected_pages(nbs)
+    results = {}
+    errs = check_quarto_config(ROOT)
+    results["quarto config"] = errs
+    shutil.rmtree(shots, ignore_errors=True); shots.mkdir(parents=True)
+    srv, base, failures = serve(site)
+    profile = Path(tempfile.mkdtemp(prefix="ntps-chromium-"))
+    driver = None
+    try:
+        driver = start_chromium(profile, chromium, chromedriver)
+        for p in pages:
+            name = p["href"]
+            try: results[name] = check_page(driver, base, p, pages, site, failures, shots/(name.replace("/", "__")[:-5] + ".png"))
+            except Exception as e: results[name] = [f"{type(e).__name__}: {str(e).strip()[:300]}"]
+    finally:
+        if driver: driver.quit()
+        srv.shutdown(); srv.server_close()
+        shutil.rmtree(profile, ignore_errors=True)
+    for name, errs in results.items():
+        print(f"{'FAIL' if errs else 'ok  '} {name}" + "".join(f"\n     - {e}" for e in errs))
+    failed = sum(bool(e) for e in results.values())
+    print(f"screenshots in {shots} ({time.time() - t0:.0f} s)")
+    print(f"{len(results) - failed} passed, {failed} failed")
+    sys.exit(1 if failed or len(pages) == 0 else 0)
