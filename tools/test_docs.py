@@ -1,6 +1,6 @@
 """Browser test of the offline docs: build them, serve them on 127.0.0.1, open every page in headless Chromium.
 
-Usage: python tools/test_docs.py [--out _docs_offline] [--shots _docs_screenshots] [--no-build]
+Usage: python tools/test_docs.py [--out _docs_offline] [--shots _docs_screenshots] [--no_build]
 
 Needs Debian's `chromium` and `chromium-driver` (/usr/bin/chromium, /usr/bin/chromedriver) and `selenium`.
 One check per page, and one for the Quarto configuration. A page passes when
@@ -8,12 +8,13 @@ One check per page, and one for the Quarto configuration. A page passes when
   under its title (pages and titles are worked out here from the notebooks, with nbdev's own naming);
 * every formula is typeset: MathJax made one `mjx-container` per `$..$`/`$$..$$`/`\\(..\\)`/`\\[..\\]` of the page,
   none is an error, and no raw `$$`, `\\begin{` or `$..$` is left in the text;
-* every `<img>` has loaded (`naturalWidth > 0`) and the server answered every request (no 404);
+* every `<img>` has loaded (`naturalWidth > 0`), the server answered every request (no 404), and every link to
+  a page of the site names a file that exists and an anchor that the page has;
 * the console has no error (no SEVERE log entry), and no `#|` directive or `#| hide` code is shown.
 A full-page screenshot of each page goes to `--shots`. Prints `N passed, M failed`; exits 1 on any failure.
 """
 from __future__ import annotations
-import functools, http.server, re, shutil, sys, tempfile, threading, time
+import functools, http.server, os, re, shutil, sys, tempfile, threading, time
 from pathlib import Path
 
 import nbformat
@@ -174,6 +175,22 @@ def screenshot(driver, path:Path, max_height:int=16000):
     finally: driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
     path.write_bytes(base64.b64decode(png["data"]))
 
+def broken_links(site:Path, href:str) -> list[str]:
+    "Links of one built page to a missing page of the site or to a missing anchor."
+    from urllib.parse import urlsplit, unquote
+    page = site/href
+    soup, bad, ids = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser"), [], {}
+    for a in soup.find_all("a", href=True):
+        u = urlsplit(a["href"])
+        if u.scheme or u.netloc or a["href"].startswith(("data:", "mailto:")): continue
+        target = (page.parent/unquote(u.path)).resolve() if u.path else page.resolve()
+        if not target.is_file(): bad.append(a["href"]); continue
+        if u.fragment and target.suffix == ".html":
+            if target not in ids:
+                ids[target] = {t["id"] for t in BeautifulSoup(target.read_text(encoding="utf-8"), "html.parser").find_all(id=True)}
+            if unquote(u.fragment) not in ids[target]: bad.append(a["href"])
+    return sorted(set(bad))
+
 def check_page(driver, url:str, want:dict, pages:list[dict], site:Path, server_failures:list, shot:Path) -> list[str]:
     "Problems with one page (empty when it passes)."
     errs = []
@@ -200,10 +217,71 @@ def check_page(driver, url:str, want:dict, pages:list[dict], site:Path, server_f
     if re.search(r"^\s*#\s*\|", info["code"], re.M): errs.append("a `#|` directive line is shown")
     shown = [h for h in want["hidden"] if h in info["code"]]
     if shown: errs.append(f"code of `#| hide` cells is shown: {shown[:2]}")
+    links = broken_links(site, want["href"])
+    if links: errs.append(f"{len(links)} broken links: {links[:5]}")
     severe = [e["message"][:300] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
     if severe: errs.append(f"console errors: {severe[:3]}")
     if server_failures: errs.append(f"server: {server_failures[:3]}")
     screenshot(driver, shot)
+    return errs
+
+# ---------------------------------------------------------------------------------------------------------------
+# Self-check: the checks above must catch broken pages
+
+def make_fixtures(nbs:Path):
+    "A tiny notebook folder: an index, a good page (plot, table, all kinds of maths, directives) and a broken page."
+    import base64, io, matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt, pandas as pd
+    from nbformat.v4 import new_notebook, new_markdown_cell as md, new_code_cell as code, new_output as out
+    fig, ax = plt.subplots(figsize=(3, 2)); ax.plot([1, 3, 2]); buf = io.BytesIO(); fig.savefig(buf, format="png"); plt.close(fig)
+    png, df = base64.b64encode(buf.getvalue()).decode(), pd.DataFrame({"a": [1, 2], "b": [0.5, 0.25]})
+    def nb(*cells):
+        n = new_notebook(cells=list(cells))
+        n.metadata["kernelspec"] = dict(name="python3", language="python", display_name="Python 3")
+        return n
+    nbs.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb(md("# fixture\n> A fixture with `code`"), md("See [the plot](01_plots.ipynb#a-plot).\n\n"
+        "[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/x)")),
+        nbs/"index.ipynb")
+    nbformat.write(nb(md("# Plots and `tables`\n> Figures, tables, maths"), code("#| default_exp plots"),
+        code("#| hide\nfrom secret_module import hidden_function_xyz"),
+        md("## A plot\nInline $a^2+b^2$, escaped \\$5, display\n$$\\sum_{i=1}^n x_i$$\nand \\\\(\\alpha\\\\) and\n"
+           "\\begin{align} a &= b \\\\ c &= d \\end{align}\n\nPrices: \\$5 and \\$10, code `\\$HOME`."),
+        code("#| export\ndef f(x): # the input\n    \"Doc\"\n    return x"),
+        code("#| echo: false\nplt.plot([1, 3, 2])", outputs=[out("display_data", data={"image/png": png, "text/plain": "<Figure>"})]),
+        code("df", outputs=[out("execute_result", data={"text/html": df._repr_html_(), "text/plain": str(df)}, execution_count=1)]),
+        code("print('hi')\nx = 1 #| hide_line", outputs=[out("stream", name="stdout", text="hi\n")])), nbs/"01_plots.ipynb")
+    nbformat.write(nb(md("# Broken page\n> Everything here must be reported"),
+        md("Unbalanced $\\frac{1}{$ and\n\nan error $x^^2$ and\n\nundefined $\\foo + 1$ and ![missing](missing.png)\n\n"
+           "[nowhere](03_missing.ipynb), [bad anchor](01_plots.ipynb#no-such-heading)"),
+        code("display(HTML(...))", outputs=[out("display_data", data={"text/html": "<script>console.error('boom')</script>",
+                                                                       "text/plain": "x"})])), nbs/"02_broken.ipynb")
+
+_MUST_CATCH = {"broken.html": ["typeset formulas", "MathJax errors", "undefined TeX macros", "images did not load",
+                               "broken links", "console errors", "server: "],
+               "plots.html (edited)": ["title 'Plots and tables (edited)'", "directive line is shown", "`#| hide` cells"]}
+
+def self_check(driver, tmp:Path) -> list[str]:
+    "Build the fixtures and check them: the good pages must pass and every kind of failure must be reported."
+    make_fixtures(tmp/"nbs")
+    import contextlib, io
+    with contextlib.redirect_stderr(io.StringIO()): build_docs.build_docs(tmp/"nbs", tmp/"site", quiet=True) # known warnings
+    pages = expected_pages(tmp/"nbs")
+    srv, base, failures = serve(tmp/"site")
+    errs, got = [], {}
+    try:
+        for p in pages: got[p["href"]] = check_page(driver, base, p, pages, tmp/"site", failures, tmp/"shot.png")
+        f = tmp/"site"/"plots.html"
+        f.write_text(f.read_text().replace("</code></h1>", "</code> (edited)</h1>", 1).replace(
+            "<footer>", "<pre>#| export\nfrom secret_module import hidden_function_xyz</pre><footer>", 1))
+        got["plots.html (edited)"] = check_page(driver, base, pages[1], pages, tmp/"site", failures, tmp/"shot.png")
+    finally: srv.shutdown(); srv.server_close()
+    for name in ("index.html", "plots.html"):
+        if got.get(name): errs.append(f"good fixture page {name} failed: {got[name]}")
+    for name, kinds in _MUST_CATCH.items():
+        missed = [k for k in kinds if not any(k in e for e in got.get(name, []))]
+        if missed: errs.append(f"{name}: not reported: {missed} (reported: {got.get(name)})")
     return errs
 
 @call_parse
@@ -212,9 +290,11 @@ def main(out:str="_docs_offline", # where the site is built (relative to the rep
          no_build:bool=False, # test the site already in `out` instead of building it
          nbs:str="nbs", # notebooks folder
          chromium:str="/usr/bin/chromium", # Chromium binary
-         chromedriver:str="/usr/bin/chromedriver"): # ChromeDriver binary
+         chromedriver:str="/usr/bin/chromedriver", # ChromeDriver binary
+         no_self_check:bool=False): # skip checking that broken fixture pages are caught
     "Build the offline docs, open every page in headless Chromium, check it and screenshot it."
     t0 = time.time()
+    os.chdir(ROOT) # nbdev reads settings.ini from the working directory
     site, shots, nbs = ROOT/out, ROOT/shots, ROOT/nbs
     if not no_build: build_docs.build_docs(nbs, site, quiet=True)
     pages = expected_pages(nbs)
@@ -227,6 +307,8 @@ def main(out:str="_docs_offline", # where the site is built (relative to the rep
     driver = None
     try:
         driver = start_chromium(profile, chromium, chromedriver)
+        if not no_self_check:
+            with tempfile.TemporaryDirectory() as tmp: results["self-check (broken fixture pages are caught)"] = self_check(driver, Path(tmp))
         for p in pages:
             name = p["href"]
             try: results[name] = check_page(driver, base, p, pages, site, failures, shots/(name.replace("/", "__")[:-5] + ".png"))
