@@ -70,6 +70,10 @@ def split_title(nb) -> tuple[str|None, str, int|None]:
         return _re_title.match(lines[0]).group(1), " ".join(desc), i
     return None, "", None
 
+def _read(p:Path):
+    try: return nbformat.read(p, as_version=4)
+    except Exception as e: raise SystemExit(f"build_docs: cannot read {p}: {type(e).__name__}: {str(e).splitlines()[0][:200]}")
+
 def list_pages(nbs:Path) -> list[Page]:
     "One `Page` per notebook, in sidebar order; a name clash after dropping prefixes keeps the full name."
     nbs, pages, seen = Path(nbs), [], set()
@@ -78,7 +82,7 @@ def list_pages(nbs:Path) -> list[Page]:
         href = page_href(rel)
         if href in seen: href = rel.with_suffix(".html").as_posix()
         seen.add(href)
-        title, desc, _ = split_title(nbformat.read(p, as_version=4))
+        title, desc, _ = split_title(_read(p))
         section = rel.parent.as_posix() if rel.parent != Path(".") else ""
         pages.append(Page(p, href, title or p.stem, desc, section))
     return pages
@@ -87,7 +91,7 @@ def list_pages(nbs:Path) -> list[Page]:
 # nbdev directives
 
 _re_dir = re.compile(r"^\s*#\s*\|\s*(.*?)\s*$")
-_re_magic = re.compile(r"^\s*%")
+_re_magic = re.compile(r"^%%?[A-Za-z]") # IPython magics, which nbdev removes from docs too
 
 def split_directives(source:str) -> tuple[dict[str, list[str]], str]:
     "Leading `#| key args` lines of a code cell as `{key: [args]}` (a trailing `:` of the key is dropped), and the code."
@@ -305,7 +309,7 @@ def _inline_md(s:str) -> str:
 
 def render_page(page:Page, pages:list[Page], site:dict, symbols:dict[str, str], exporter=None) -> tuple[str, list[str]]:
     "The full HTML of one page and its warnings."
-    nb = nbformat.read(page.src, as_version=4)
+    nb = _read(page.src)
     _, _, title_cell = split_title(nb)
     nb = prepare_notebook(nb, title_cell)
     anchors = {c.id: c.metadata.get("anchors", []) for c in nb.cells if c.cell_type == "code"}
