@@ -414,12 +414,9 @@ def _ansi_css() -> str:
 # Whole site
 
 def _site_info(root:Path) -> dict:
-    try:
-        from nbdev.config import get_config
-        cfg = get_config(path=root)
-        title, url = cfg.get("title") or cfg.lib_name, cfg.get("git_url", "")
-        lib = cfg.lib_path
-    except Exception: title, url, lib = root.name, "", root/root.name
+    from nbdev.config import get_config
+    cfg = get_config(path=root)
+    title, url, lib = cfg.get("title") or cfg.lib_name, cfg.get("git_url", ""), cfg.lib_path
     link = f'<a href="{html.escape(url)}">Source on GitHub</a>.' if url else ""
     return dict(title=title, repo_link=link, lib=lib)
 
