@@ -47,11 +47,11 @@ def expected_pages(nbs:Path) -> list[dict]:
         hidden = []
         shown_src = "\n".join(c.source for c in nb.cells if c.cell_type == "code" and not re.search(r"^#\|\s*hide\b", c.source, re.M))
         for c in nb.cells:
-            if c.cell_type == "code" and re.search(r"^#\|\s*hide\s*$", c.source, re.M):
+            if c.cell_type == "code" and re.search(r"^#\|\s*hide:?\s*$", c.source, re.M):
                 code = [l for l in c.source.splitlines() if l.strip() and not l.lstrip().startswith("#")]
                 hidden += [l for l in code[:1] if l not in shown_src and len(l.strip()) > 8]
-        res.append(dict(nb=f, href=_nbpath2html(f.relative_to(nbs)).as_posix(), title=re.sub(r"[`*]", "", m.group(1).strip()) if m else f.stem,
-                        hidden=hidden))
+        title = re.sub(r"[`*]", "", m.group(1).strip()) if m else f.stem # as shown: markdown marks dropped
+        res.append(dict(nb=f, href=_nbpath2html(f.relative_to(nbs)).as_posix(), title=title, hidden=hidden))
     return res
 
 _re_display = re.compile(r"\$\$.+?\$\$|\\\[.+?\\\]|\\begin\{([\w*]+)\}.+?\\end\{\1\}", re.S)
@@ -298,7 +298,7 @@ def main(out:str="_docs_offline", # where the site is built (relative to the rep
     site, shots, nbs = ROOT/out, ROOT/shots, ROOT/nbs
     if not no_build: build_docs.build_docs(nbs, site, quiet=True)
     pages = expected_pages(nbs)
-    results = {}
+    results, seconds = {}, {}
     errs = check_quarto_config(ROOT)
     results["quarto config"] = errs
     shutil.rmtree(shots, ignore_errors=True); shots.mkdir(parents=True)
@@ -308,17 +308,22 @@ def main(out:str="_docs_offline", # where the site is built (relative to the rep
     try:
         driver = start_chromium(profile, chromium, chromedriver)
         if not no_self_check:
-            with tempfile.TemporaryDirectory() as tmp: results["self-check (broken fixture pages are caught)"] = self_check(driver, Path(tmp))
+            name = "self-check (broken fixture pages are caught)"
+            with tempfile.TemporaryDirectory() as tmp:
+                try: results[name] = self_check(driver, Path(tmp))
+                except Exception as e: results[name] = [f"{type(e).__name__}: {str(e).strip()[:300]}"]
         for p in pages:
-            name = p["href"]
+            name, t1 = p["href"], time.time()
             try: results[name] = check_page(driver, base, p, pages, site, failures, shots/(name.replace("/", "__")[:-5] + ".png"))
             except Exception as e: results[name] = [f"{type(e).__name__}: {str(e).strip()[:300]}"]
+            seconds[name] = time.time() - t1
     finally:
         if driver: driver.quit()
         srv.shutdown(); srv.server_close()
         shutil.rmtree(profile, ignore_errors=True)
     for name, errs in results.items():
-        print(f"{'FAIL' if errs else 'ok  '} {name}" + "".join(f"\n     - {e}" for e in errs))
+        took = f" ({seconds[name]:.1f} s)" if name in seconds else ""
+        print(f"{'FAIL' if errs else 'ok  '} {name}{took}" + "".join(f"\n     - {e}" for e in errs))
     failed = sum(bool(e) for e in results.values())
     print(f"screenshots in {shots} ({time.time() - t0:.0f} s)")
     print(f"{len(results) - failed} passed, {failed} failed")
