@@ -91,12 +91,12 @@ def check_quarto_config(root:Path) -> list[str]:
     vals = {k: cfg[k] for k in ["title", "description", "branch", "git_url", "doc_host", "doc_baseurl"]}
     vals["doc_path"] = cfg.doc_path.name
     if (nbs/"nbdev.yml").read_text() != _nbdev_yml.format(**vals):
-        errs.append("nbs/nbdev.yml is not what nbdev writes from settings.ini (run tools/build_docs.py's sync or nbdev_docs)")
+        errs.append("nbs/nbdev.yml is not what nbdev writes from settings.ini (run `python tools/build_docs.py --sync_quarto`)")
     side = yaml.safe_load((nbs/"sidebar.yml").read_text())
     listed = side.get("website", {}).get("sidebar", {}).get("contents", []) if side else []
     want = [p["nb"].relative_to(nbs).as_posix() for p in expected_pages(nbs)]
     if [x for x in listed if isinstance(x, str)] != [w for w in want if "/" not in w]:
-        print(f"  warning: nbs/sidebar.yml lists {listed}, the notebooks are {want}: run `nbdev_sidebar` "
+        print(f"  warning: nbs/sidebar.yml lists {listed}, the notebooks are {want}: run `python tools/build_docs.py --sync_quarto` "
               "(nbdev_docs rewrites it anyway while custom_sidebar = False)")
     return errs
 
