@@ -80,13 +80,13 @@ def gguf_path(name:str, # a bundled model name
              ) -> Path: # the GGUF file
     "The GGUF file of bundled model `name`, assembled into `workdir` when the package ships it in parts."
     spec = _spec(name)
+    if spec.assemble and workdir is None: raise ValueError(f"{name!r} ships in parts: pass workdir, a folder to assemble {spec.gguf_file} in")
     pkg = _package_dir(spec)
     if pkg is None: raise _missing(spec)
     if not spec.assemble:
         path = pkg / spec.gguf_file
         if not path.is_file(): raise FileNotFoundError(f"{spec.package} is installed at {pkg} but {spec.gguf_file} is missing")
         return path
-    if workdir is None: raise ValueError(f"{name!r} ships in parts: pass workdir, a folder to assemble {spec.gguf_file} in")
     import importlib
     try: mod = importlib.import_module(spec.module)
     except ImportError as e: raise _missing(spec) from e
