@@ -13,7 +13,7 @@ import pandas as pd
 from fastcore.script import anno_parser
 
 # %% auto #0
-__all__ = ['logger', 'Dtype', 'DEMO_TASKS', 'COMMANDS', 'UsageError', 'atomic_write', 'write_table', 'write_text', 'save_figure',
+__all__ = ['logger', 'Dtype', 'DEMO_TASKS', 'COMMANDS', 'UsageError', 'write_table', 'write_text', 'save_figure',
            'command_parser', 'moments', 'curve_figure', 'heatmap_figure', 'score', 'probe', 'lora', 'heldout_points',
            'scatter_figure', 'forest_figure', 'write_report', 'markdown_to_html', 'report', 'study_config', 'study',
            'demo', 'overview', 'main']
@@ -24,16 +24,7 @@ logger = logging.getLogger(__name__)
 class UsageError(ValueError):
     "Bad command-line usage (exit code 2)."
 
-def atomic_write(path:str|Path, # the file to create or replace
-                 write, # `write(tmp_path)` writes the content to a temporary path in the same folder
-                ) -> Path: # `path`
-    "Write a file atomically: `write` fills a temporary file in the same folder, which then replaces `path`."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"); os.close(fd)
-    try: write(Path(tmp)); os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp): os.unlink(tmp)
-    return path
+from .stats import atomic_write # one atomic writer for the package (temp file in the same folder, then os.replace)
 
 # %% ../nbs/10_cli.ipynb #b69cc212
 def write_table(df:pd.DataFrame, # the table

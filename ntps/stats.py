@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_stats.ipynb #5d66f915
 from __future__ import annotations
-import json, os, math
+import json, os, math, tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Sequence
@@ -12,7 +12,7 @@ import torch
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['Context', 'batch_moments', 'reference_moments', 'Moments', 'MomentAccumulator']
+__all__ = ['Context', 'batch_moments', 'reference_moments', 'Moments', 'MomentAccumulator', 'atomic_write']
 
 # %% ../nbs/02_stats.ipynb #38530280
 Context = Literal["prefix_sum", "prefix_mean", "last_token"]
@@ -283,9 +283,16 @@ def _state_meta(self:MomentAccumulator) -> dict:
                 num_layers=None if self.sums is None else self.sums["S_xx"].shape[0],
                 d=None if self.sums is None else self.sums["S_xx"].shape[-1], ntps_version=__version__)
 
-def _atomic_write(path:Path, write):
-    tmp = path.with_name(path.name + f".tmp{os.getpid()}")
-    write(tmp); os.replace(tmp, path)
+def atomic_write(path:str|Path, # the file to create or replace
+                 write, # `write(tmp_path)` writes the content to a temporary path in the same folder
+                ) -> Path: # `path`
+    "Write a file atomically: `write` fills a temporary file in the same folder, which then replaces `path`."
+    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"); os.close(fd)
+    try: write(Path(tmp)); os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp): os.unlink(tmp)
+    return path
 
 @patch
 def save(self:MomentAccumulator,
@@ -298,8 +305,8 @@ def save(self:MomentAccumulator,
     path = Path(path); meta = _state_meta(self)
     tensors = {k: v.detach().cpu().contiguous() for k, v in self.sums.items()}
     tensors |= {f"extra.{k}": v.detach().cpu().contiguous() for k, v in (extra or {}).items()}
-    _atomic_write(path, lambda p: save_file(tensors, str(p), metadata={"ntps": json.dumps(meta)}))
-    _atomic_write(path.with_suffix(".json"), lambda p: p.write_text(json.dumps(meta, indent=1)))
+    atomic_write(path, lambda p: save_file(tensors, str(p), metadata={"ntps": json.dumps(meta)}))
+    atomic_write(path.with_suffix(".json"), lambda p: p.write_text(json.dumps(meta, indent=1)))
     return path
 
 # %% ../nbs/02_stats.ipynb #fa9400aa

@@ -186,11 +186,8 @@ def _slug(s) -> str: return re.sub(r"[^A-Za-z0-9_.-]+", "-", str(s)).strip("-")
 
 def _write_parquet(df:pd.DataFrame, path:Path):
     "Write atomically: a temporary file in the same folder, then rename."
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp"); os.close(fd)
-    try: df.to_parquet(tmp, index=False); os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp): os.unlink(tmp)
+    from ntps.stats import atomic_write
+    atomic_write(path, lambda p: df.to_parquet(p, index=False))
 
 def _pivot_probes(pr:pd.DataFrame) -> pd.DataFrame:
     "Probe table (layer, split, metrics) → one row per layer with `metric_split` columns."
