@@ -5,10 +5,11 @@
 # %% ../nbs/07_lora.ipynb #142e03b1
 from __future__ import annotations
 import copy, json, math, time, inspect, logging
-from dataclasses import dataclass, field, asdict
+from dataclasses import dataclass, field, asdict, replace
 from pathlib import Path
 from typing import Literal, Sequence
 import numpy as np
+import pandas as pd
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -19,9 +20,10 @@ from .extract import _backbone
 logger = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['logger', 'ATTENTION_PROJECTIONS', 'find_target_modules', 'LoraTrainConfig', 'prepare_tokenizer', 'encode',
-           'LoraClassifier', 'pooled_features', 'add_lora', 'LoraRun', 'train_lora', 'predict', 'evaluate', 'lora_gain',
-           'save_lora', 'load_lora', 'merge_adapter']
+__all__ = ['logger', 'ATTENTION_PROJECTIONS', 'find_target_modules', 'n_blocks', 'LoraTrainConfig', 'prepare_tokenizer', 'encode',
+           'LoraClassifier', 'pooled_features', 'block_inputs', 'TopBlocks', 'add_lora', 'LoraRun', 'train_lora',
+           'predict', 'evaluate', 'lora_gain', 'logistic_cv', 'lora_benchmark', 'save_lora', 'load_lora',
+           'merge_adapter']
 
 # %% ../nbs/07_lora.ipynb #76cd05e1
 ATTENTION_PROJECTIONS = (("q_proj", "k_proj", "v_proj"), ("qkv_proj",), ("c_attn",), ("query_key_value",), ("Wqkv",), ("query", "key", "value"))
@@ -41,24 +43,38 @@ def find_target_modules(model:nn.Module, # the backbone (a causal LM)
     raise ValueError(f"no attention projection among {[list(g) for g in candidates]} in {type(model).__name__}; "
                      f"pass target_modules explicitly (its linear layers are named {linear})")
 
+# %% ../nbs/07_lora.ipynb #f97eefd2
+def n_blocks(model:nn.Module # a causal LM (or its backbone)
+            ) -> int: # L, the number of transformer blocks
+    "Number of transformer blocks of a causal LM (the length of its `layers` list)."
+    bb = _backbone(model.get_base_model() if hasattr(model, "get_base_model") else model)
+    layers = getattr(bb, "layers", None)
+    if not isinstance(layers, nn.ModuleList): raise TypeError(f"{type(bb).__name__} has no `layers` ModuleList: top-block LoRA needs a Llama-style decoder")
+    return len(layers)
+
 # %% ../nbs/07_lora.ipynb #3dac49b7
 @dataclass(frozen=True)
 class LoraTrainConfig:
-    "LoRA adapter and training hyper-parameters (SPEC §5 defaults)."
+    "LoRA adapter and training hyper-parameters. Defaults: the CPU protocol that measured a gain (see *Which protocol*); `LoraTrainConfig.paper()` gives the paper's."
     r:int=32 # adapter rank
     alpha:float=32 # LoRA scaling numerator (scale = alpha / r)
     dropout:float=0.05 # dropout on the adapter input
     bias:Literal["none", "all", "lora_only"]="none" # which biases are trained
     target_modules:tuple|None=None # module names to adapt; default: found by `find_target_modules`
+    top_blocks:int|None=None # adapt only the top m blocks (their inputs are computed once and replayed); None = every block
+    adapt:bool=True # False = the head-only control: the same recipe with no adapters
     head_dropout:float=0.05 # dropout on the pooled features before the linear head
-    lr:float=1e-4 # Adafactor learning rate (fixed, no relative step)
+    lr:float=1e-3 # Adafactor learning rate (fixed, no relative step)
     weight_decay:float=0.0 # Adafactor weight decay
-    steps:int=5000 # optimisation steps
-    batch_size:int=1 # texts per step
+    steps:int=150 # optimisation steps (at most; early stopping may restore an earlier step)
+    batch_size:int=8 # texts per step
     warmup_frac:float=0.05 # fraction of steps of linear warm-up before the cosine decay
-    max_length:int=512 # longer texts are truncated
+    max_length:int=128 # longer texts are truncated (evaluate at the same length)
+    val_frac:float=0.2 # share of the training texts held out (stratified) for early stopping; 0 = none
+    eval_every:int=25 # steps between validation checks; the best validation loss is restored at the end
+    patience:int=3 # stop after this many checks without improvement (0 = never stop early)
     precision:Literal["auto", "fp32", "bf16", "fp16"]="auto" # autocast dtype; auto = bf16 (or fp16) on CUDA, fp32 on CPU
-    seed:int=0 # seed of the head and adapter initialisation, batch order and dropout
+    seed:int=0 # seed of the head and adapter initialisation, validation split, batch order and dropout
 
     def __post_init__(self):
         if self.r < 1: raise ValueError(f"r must be >= 1, got {self.r}")
@@ -67,21 +83,34 @@ class LoraTrainConfig:
             if not 0 <= getattr(self, f) < 1: raise ValueError(f"{f} must be in [0, 1), got {getattr(self, f)}")
         if self.bias not in ("none", "all", "lora_only"): raise ValueError(f"bias must be 'none', 'all' or 'lora_only', got {self.bias!r}")
         if not self.lr > 0: raise ValueError(f"lr must be > 0, got {self.lr}")
-        for f in ("steps", "batch_size", "max_length"):
-            if getattr(self, f) < 1: raise ValueError(f"{f} must be >= 1, got {getattr(self, f)}")
+        for f in ("steps", "batch_size", "max_length", "eval_every"):
+            if not isinstance(getattr(self, f), int) or getattr(self, f) < 1: raise ValueError(f"{f} must be an integer >= 1, got {getattr(self, f)!r}")
+        if not isinstance(self.patience, int) or self.patience < 0: raise ValueError(f"patience must be an integer >= 0, got {self.patience!r}")
+        if self.top_blocks is not None and (not isinstance(self.top_blocks, int) or self.top_blocks < 1): raise ValueError(f"top_blocks must be None or an integer >= 1, got {self.top_blocks!r}")
         if not 0 <= self.warmup_frac < 1: raise ValueError(f"warmup_frac must be in [0, 1), got {self.warmup_frac}")
+        if not 0 <= self.val_frac < 0.9: raise ValueError(f"val_frac must be in [0, 0.9), got {self.val_frac}")
         if self.precision not in ("auto", "fp32", "bf16", "fp16"): raise ValueError(f"precision must be 'auto', 'fp32', 'bf16' or 'fp16', got {self.precision!r}")
         if isinstance(self.target_modules, str) or isinstance(self.target_modules, list):
             object.__setattr__(self, "target_modules", (self.target_modules,) if isinstance(self.target_modules, str) else tuple(self.target_modules))
 
+    @classmethod
+    def paper(cls, **kwargs) -> "LoraTrainConfig":
+        "The paper's protocol (§5 of the paper's setup: Adafactor 1e-4, 5000 steps of batch 1, 512 tokens, no early stopping), with overrides."
+        return cls(**{**dict(lr=1e-4, steps=5000, batch_size=1, max_length=512, val_frac=0.0, patience=0), **kwargs})
+
     def peft_config(self, model:nn.Module # the model the adapters go into (to find / check target modules)
                    ):
-        "The `peft.LoraConfig` for `model`."
+        "The `peft.LoraConfig` for `model` (restricted to the top `top_blocks` blocks when set)."
         from peft import LoraConfig
         targets = list(self.target_modules) if self.target_modules else find_target_modules(model)
         missing = [t for t in targets if t not in _leaf_names(model)]
         if missing: raise ValueError(f"target_modules {missing} not found in {type(model).__name__}")
-        return LoraConfig(r=self.r, lora_alpha=self.alpha, lora_dropout=self.dropout, bias=self.bias, target_modules=targets)
+        kw = {}
+        if self.top_blocks is not None:
+            L = n_blocks(model)
+            if self.top_blocks > L: raise ValueError(f"top_blocks must be <= the model's {L} blocks, got {self.top_blocks}")
+            kw = dict(layers_to_transform=list(range(L - self.top_blocks, L)), layers_pattern="layers")
+        return LoraConfig(r=self.r, lora_alpha=self.alpha, lora_dropout=self.dropout, bias=self.bias, target_modules=targets, **kw)
 
 # %% ../nbs/07_lora.ipynb #4a4496b9
 def prepare_tokenizer(tokenizer, # a Hugging Face tokenizer (modified in place)
@@ -154,6 +183,57 @@ def pooled_features(model:nn.Module, # causal LM (frozen) or `LoraClassifier`
     clf.train(was)
     return torch.cat(out)
 
+# %% ../nbs/07_lora.ipynb #09467169
+def block_inputs(model:nn.Module, # causal LM (frozen; adapters, if any, must not be in blocks below `start`)
+                 tokenizer, # its tokenizer
+                 texts:Sequence[str], # N texts
+                 start:int, # block index: the hidden state *entering* block `start` is kept (0 = the embeddings)
+                 *, max_length:int=128, batch_size:int=16, device=None, progress:bool=False,
+                ) -> list[torch.Tensor]: # N tensors [T_n, d] float32 (real tokens only, in text order)
+    "Hidden states entering block `start` (`hidden_states[start]`) for every text: computed once, replayed by `TopBlocks` at every step."
+    L = n_blocks(model)
+    if not 0 <= start < L: raise ValueError(f"start must be in 0…{L - 1} (the model has {L} blocks), got {start}")
+    prepare_tokenizer(tokenizer, model)
+    bb = _backbone(model.get_base_model() if hasattr(model, "get_base_model") else model)
+    dev = device or next(bb.parameters()).device
+    out = []
+    with torch.no_grad():
+        for i in tqdm(range(0, len(texts), batch_size), desc="block inputs", disable=not progress):
+            b = encode(tokenizer, texts[i:i + batch_size], max_length, dev)
+            h = bb(**b, output_hidden_states=True, use_cache=False).hidden_states[start].float()
+            out += [h[j][b["attention_mask"][j].bool()].cpu() for j in range(h.shape[0])]
+    return out
+
+def _pad_states(states:Sequence[torch.Tensor], device) -> dict:
+    "Right-pad cached states [T_n, d] into a batch, with the attention mask and position ids `encode` would give."
+    T = max(s.shape[0] for s in states)
+    h = torch.zeros(len(states), T, states[0].shape[-1], device=device)
+    am = torch.zeros(len(states), T, dtype=torch.long, device=device)
+    for j, s in enumerate(states): h[j, :len(s)], am[j, :len(s)] = s.to(device), 1
+    return dict(inputs_embeds=h, attention_mask=am, position_ids=(am.cumsum(1) - 1).clamp(min=0))
+
+#| export
+class TopBlocks(nn.Module):
+    "Blocks `start … L−1` and the final norm of a decoder, run on cached hidden states; mean-pooled like `LoraClassifier.pooled`."
+    def __init__(self, lm:nn.Module, # causal LM or peft model around one (adapters injected in place)
+                 start:int): # first block to run
+        super().__init__()
+        self.lm, self.start = lm, start
+    def backbone(self) -> nn.Module:
+        m = self.lm.get_base_model() if hasattr(self.lm, "get_base_model") else self.lm
+        return _backbone(m)
+    def forward(self, inputs_embeds:torch.Tensor, # [B, T, d] hidden states entering block `start`
+                attention_mask:torch.Tensor, # [B, T]
+                position_ids:torch.Tensor, # [B, T]
+               ) -> torch.Tensor: # [B, d] float32 pooled last hidden state
+        bb = self.backbone(); full = bb.layers
+        bb.layers = full[self.start:] # the decoder's own forward (masks, rotary embeddings, final norm) over the top blocks only
+        try: h = bb(inputs_embeds=inputs_embeds.to(next(bb.parameters()).dtype), attention_mask=attention_mask,
+                    position_ids=position_ids, use_cache=False).last_hidden_state.float()
+        finally: bb.layers = full
+        m = attention_mask[..., None].to(h.dtype)
+        return (h * m).sum(1) / m.sum(1).clamp_min(1)
+
 # %% ../nbs/07_lora.ipynb #a053c15c
 def add_lora(model:nn.Module, # causal LM; the adapters are injected into it in place
              n_classes:int, # C
@@ -180,16 +260,34 @@ def _amp_dtype(precision:str, dev:torch.device) -> torch.dtype|None:
 # %% ../nbs/07_lora.ipynb #041219cd
 @dataclass(frozen=True, repr=False)
 class LoraRun:
-    "A trained LoRA classifier and its training record."
-    classifier:LoraClassifier # adapters + head, in eval mode
-    losses:np.ndarray # [steps] training loss per step
-    lrs:np.ndarray # [steps] learning rate per step
-    seconds_per_step:float # mean wall-clock time per step
+    "A trained LoRA classifier (or head-only control) and its training record."
+    classifier:LoraClassifier # adapters + head, in eval mode (the best validation state when early stopping)
+    losses:np.ndarray # [steps run] training loss per step
+    lrs:np.ndarray # [steps run] learning rate per step
+    seconds_per_step:float # mean wall-clock time per step (validation checks included, setup excluded)
     config:LoraTrainConfig
+    val_steps:np.ndarray=field(default_factory=lambda: np.zeros(0, int)) # steps at which the validation split was scored
+    val_losses:np.ndarray=field(default_factory=lambda: np.zeros(0)) # [checks] validation cross-entropy
+    val_accs:np.ndarray=field(default_factory=lambda: np.zeros(0)) # [checks] validation accuracy
+    best_step:int=0 # the step whose state was kept (the last step when there is no validation split)
+    n_classes:int=2 # C
+    setup_seconds:float=0.0 # time spent before the first step (adapters, caching block inputs or features)
     def __repr__(self):
         k = max(1, len(self.losses) // 10)
-        return (f"LoraRun(steps={len(self.losses)}, loss {self.losses[:k].mean():.4g} → {self.losses[-k:].mean():.4g} "
-                f"(first/last {k} steps), {self.seconds_per_step * 1e3:.1f} ms/step)")
+        v = f", best val loss {self.val_losses.min():.4g} at step {self.best_step}" if len(self.val_losses) else ""
+        return (f"LoraRun({'LoRA' if self.config.adapt else 'head only'}, steps={len(self.losses)}, loss {self.losses[:k].mean():.4g} → "
+                f"{self.losses[-k:].mean():.4g} (first/last {k} steps){v}, {self.seconds_per_step * 1e3:.1f} ms/step)")
+    @property
+    def final_loss(self) -> float:
+        "Mean training loss over the last 10% of the steps run."
+        return float(self.losses[-max(1, len(self.losses) // 10):].mean())
+    def problems(self) -> list[str]:
+        "Why this run should not be read as a trained model: loss not below ln C, fewer steps than the warm-up, or no step at all."
+        out, warm = [], math.ceil(self.config.warmup_frac * self.config.steps)
+        if len(self.losses) == 0: return ["no step ran"]
+        if self.final_loss >= math.log(self.n_classes): out.append(f"final train loss {self.final_loss:.3f} is not below ln C = {math.log(self.n_classes):.3f}")
+        if len(self.losses) <= warm: out.append(f"{len(self.losses)} steps do not pass the {warm}-step warm-up")
+        return out
 
 # %% ../nbs/07_lora.ipynb #ed3962a6
 def _batches(n:int, batch_size:int, steps:int, seed:int):
@@ -199,46 +297,93 @@ def _batches(n:int, batch_size:int, steps:int, seed:int):
         while len(buf) < batch_size: buf = torch.cat([buf, torch.randperm(n, generator=g)])
         yield buf[:batch_size]; buf = buf[batch_size:]
 
+def _val_split(y:torch.Tensor, frac:float, seed:int) -> tuple[np.ndarray, np.ndarray]:
+    "Stratified (train, validation) indices; all texts train when `frac` is 0."
+    if frac == 0: return np.arange(len(y)), np.zeros(0, dtype=np.int64)
+    from ntps.data import stratified_split
+    return stratified_split(y.tolist(), test_size=frac, seed=seed)
+
+def _step_inputs(clf, tokenizer, texts, cfg, dev, progress, inputs=None, features=None):
+    "A function `idx -> logits` for the training loop: cached block inputs + top blocks, cached features (head only), or the full model."
+    base = clf.lm.get_base_model() if hasattr(clf.lm, "get_base_model") else clf.lm
+    if not cfg.adapt:
+        feats = (pooled_features(clf, tokenizer, texts, max_length=cfg.max_length, device=dev, progress=progress) if features is None else torch.as_tensor(features)).float().to(dev)
+        if feats.shape[0] != len(texts): raise ValueError(f"features must have one row per text ({len(texts)}), got {tuple(feats.shape)}")
+        return lambda idx: clf.head(feats[idx])
+    if cfg.top_blocks is None:
+        return lambda idx: clf(**encode(tokenizer, [texts[i] for i in idx], cfg.max_length, dev))
+    start = n_blocks(base) - cfg.top_blocks
+    states = block_inputs(base, tokenizer, texts, start, max_length=cfg.max_length, device=dev, progress=progress) if inputs is None else list(inputs)
+    if len(states) != len(texts): raise ValueError(f"inputs must hold one tensor per text ({len(texts)}), got {len(states)}")
+    top = TopBlocks(clf.lm, start)
+    return lambda idx: clf.head(top(**_pad_states([states[i] for i in idx], dev)))
+
 def train_lora(model:nn.Module, # causal LM (modified in place: adapters are injected; pass a copy to keep it)
                tokenizer, # its tokenizer (pad = EOS is set when missing)
-               texts:Sequence[str], # training texts
+               texts:Sequence[str], # training texts (a share `val_frac` of them is held out for early stopping)
                labels, # [N] integer class labels
-               config:LoraTrainConfig|None=None, # hyper-parameters; default SPEC §5
+               config:LoraTrainConfig|None=None, # hyper-parameters; default the CPU protocol
                *,
                n_classes:int|None=None, # C; default max label + 1
                device=None, # default: where the model is
                progress:bool=True, # tqdm progress bar with the running loss
+               inputs:Sequence[torch.Tensor]|None=None, # with `top_blocks`: cached `block_inputs(model, tokenizer, texts, L - top_blocks)`, reused across seeds
+               features:torch.Tensor|None=None, # with `adapt=False`: cached pooled features [N, d] of the frozen model
               ) -> LoraRun:
-    "Fine-tune LoRA adapters and a mean-pool linear head with cross-entropy (SPEC §5 protocol)."
+    "Fine-tune LoRA adapters (or, with `adapt=False`, only the head) and a mean-pool linear head with cross-entropy; early stopping on a validation split carved from `texts`."
     from transformers.optimization import Adafactor, get_cosine_schedule_with_warmup
     cfg = config or LoraTrainConfig()
-    y = _labels(labels, "labels", len(texts)); C = _n_classes(n_classes, y)
+    texts = list(texts); y = _labels(labels, "labels", len(texts)); C = _n_classes(n_classes, y)
     prepare_tokenizer(tokenizer, model)
     dev = torch.device(device) if device is not None else next(model.parameters()).device
     model.to(dev)
     amp = _amp_dtype(cfg.precision, dev)
+    tr, va = _val_split(y, cfg.val_frac, cfg.seed)
     with torch.random.fork_rng(devices=[dev] if dev.type == "cuda" else []):
         torch.manual_seed(cfg.seed)
-        clf = add_lora(model, C, cfg)
-        params = [p for p in clf.parameters() if p.requires_grad]
+        t0 = time.perf_counter()
+        clf = add_lora(model, C, cfg) if cfg.adapt else LoraClassifier(model, LinearHead(model.config.hidden_size, C, cfg.head_dropout).to(dev))
+        logits_of = _step_inputs(clf, tokenizer, texts, cfg, dev, progress, inputs, features)
+        setup, t0 = time.perf_counter() - t0, time.perf_counter()
+        params = [p for p in clf.parameters() if p.requires_grad] if cfg.adapt else list(clf.head.parameters())
         opt = Adafactor(params, lr=cfg.lr, relative_step=False, scale_parameter=False, warmup_init=False, weight_decay=cfg.weight_decay)
         sched = get_cosine_schedule_with_warmup(opt, math.ceil(cfg.warmup_frac * cfg.steps), cfg.steps)
         scaler = torch.amp.GradScaler(dev.type, enabled=amp == torch.float16 and dev.type == "cuda")
-        losses, lrs, t0 = [], [], time.perf_counter()
+        losses, lrs, checks, best, bad = [], [], [], (math.inf, None, 0), 0
+        def validate(step):
+            nonlocal best, bad
+            clf.eval()
+            with torch.no_grad(), torch.autocast(dev.type, dtype=amp or torch.float32, enabled=amp is not None):
+                lg = torch.cat([logits_of(torch.as_tensor(va[i:i + 32])).float() for i in range(0, len(va), 32)])
+            vl, vy = F.cross_entropy(lg, y[va].to(dev)).item(), y[va].to(dev)
+            checks.append((step, vl, (lg.argmax(-1) == vy).double().mean().item()))
+            if vl < best[0]: best, bad = (vl, {n: p.detach().clone() for n, p in clf.named_parameters() if p.requires_grad and (cfg.adapt or n.startswith("head."))}, step), 0
+            else: bad += 1
+            clf.train()
         clf.train()
-        bar = tqdm(_batches(len(texts), cfg.batch_size, cfg.steps, cfg.seed), total=cfg.steps, desc="LoRA", disable=not progress)
-        for idx in bar:
-            batch = encode(tokenizer, [texts[i] for i in idx], cfg.max_length, dev)
+        bar = tqdm(_batches(len(tr), cfg.batch_size, cfg.steps, cfg.seed), total=cfg.steps, desc="LoRA" if cfg.adapt else "head only", disable=not progress)
+        for step, b in enumerate(bar, 1):
+            idx = torch.as_tensor(tr[b.numpy()])
             with torch.autocast(dev.type, dtype=amp or torch.float32, enabled=amp is not None):
-                logits = clf(**batch)
+                logits = logits_of(idx)
             loss = F.cross_entropy(logits.float(), y[idx].to(dev))
             opt.zero_grad(set_to_none=True)
             scaler.scale(loss).backward(); scaler.step(opt); scaler.update()
             lrs.append(sched.get_last_lr()[0]); sched.step()
             losses.append(loss.item())
-            if len(losses) % 10 == 0: bar.set_postfix(loss=f"{np.mean(losses[-10:]):.4f}")
+            if step % 10 == 0: bar.set_postfix(loss=f"{np.mean(losses[-10:]):.4f}")
+            if len(va) and (step % cfg.eval_every == 0 or step == cfg.steps):
+                validate(step)
+                if cfg.patience and bad >= cfg.patience: break
+        bar.close()
+        if best[1] is not None:
+            with torch.no_grad():
+                for n, p in clf.named_parameters():
+                    if n in best[1]: p.copy_(best[1][n])
     clf.eval()
-    return LoraRun(clf, np.array(losses), np.array(lrs), (time.perf_counter() - t0) / cfg.steps, cfg)
+    ch = np.array(checks).reshape(-1, 3)
+    return LoraRun(clf, np.array(losses), np.array(lrs), (time.perf_counter() - t0) / max(1, len(losses)), cfg,
+                   ch[:, 0].astype(int), ch[:, 1], ch[:, 2], best[2] if best[1] is not None else len(losses), C, setup)
 
 # %% ../nbs/07_lora.ipynb #c6eca0d4
 def predict(classifier:LoraClassifier, # a trained classifier
@@ -270,6 +415,126 @@ def lora_gain(lora_acc:float, # test accuracy after LoRA fine-tuning
              ) -> float: # lora_acc − linear_acc
     "How much LoRA adds over a linear head on frozen features (SPEC §5)."
     return float(lora_acc) - float(linear_acc)
+
+# %% ../nbs/07_lora.ipynb #42a770eb
+def logistic_cv(X_train:torch.Tensor, # [N, d] train features
+                y_train, # [N] labels
+                X_test:torch.Tensor, # [n, d] test features
+                *, l2_grid:Sequence[float]=(1e-4, 1e-3, 1e-2, 1e-1, 1.0, 10.0), # candidate L2 penalties
+                folds:int=5, # cross-validation folds (stratified, on train only)
+                n_classes:int|None=None, seed:int=0, max_iter:int=200,
+               ) -> tuple[torch.Tensor, float]: # (test predictions [n], the chosen L2)
+    "A fair frozen baseline: multinomial logistic regression on standardised features, its L2 chosen by k-fold cross-validation on the train split only."
+    from ntps.probes import _fit_logistic, _standardize
+    X, Xt = torch.as_tensor(X_train, dtype=torch.float64), torch.as_tensor(X_test, dtype=torch.float64)
+    y = _labels(y_train, "y_train", X.shape[0]); C = _n_classes(n_classes, y)
+    if folds < 2: raise ValueError(f"folds must be >= 2, got {folds}")
+    fold = torch.empty(len(y), dtype=torch.long); g = np.random.default_rng(seed)
+    for c in range(C): # stratified fold ids
+        idx = np.flatnonzero(y.numpy() == c); fold[g.permutation(idx)] = torch.arange(len(idx)) % folds
+    acc = []
+    for lam in l2_grid:
+        right = 0
+        for f in range(folds):
+            tr, va = fold != f, fold == f
+            if va.sum() == 0: continue
+            Z, Zv = _standardize(X[tr][None], X[va][None])
+            W, b = _fit_logistic(Z, y[tr], C, lam, max_iter, 1e-6)
+            right += int(((Zv @ W + b[:, None]).argmax(-1)[0] == y[va]).sum())
+        acc.append(right / len(y))
+    lam = float(l2_grid[int(np.argmax(acc))]) # ties: the smallest penalty that reaches the best CV accuracy
+    Z, Zt = _standardize(X[None], Xt[None])
+    W, b = _fit_logistic(Z, y, C, lam, max_iter, 1e-6)
+    return (Zt @ W + b[:, None]).argmax(-1)[0], lam
+
+def _top_features(top:TopBlocks, states, device, batch_size:int=32) -> torch.Tensor:
+    "Pooled last-layer features [N, d] from cached block inputs (eval mode, no dropout)."
+    was = top.training; top.eval(); out = []
+    with torch.no_grad():
+        for i in range(0, len(states), batch_size): out.append(top(**_pad_states(states[i:i + batch_size], device)).cpu())
+    top.train(was)
+    return torch.cat(out)
+
+def _top_ntps(top:TopBlocks, states, labels, C:int, ks:Sequence[int], device, batch_size:int=32) -> dict:
+    "Raw / orthonormalised / whitened NTPS of the *last* layer at each k, from cached block inputs (moments of the top blocks only)."
+    from ntps.stats import batch_moments
+    from ntps.score import ntps_curve
+    y = F.one_hot(torch.as_tensor(np.asarray(labels)), C).double()
+    bb, sums = top.backbone(), None
+    was = top.training; top.eval()
+    with torch.no_grad():
+        for i in range(0, len(states), batch_size):
+            b = _pad_states(states[i:i + batch_size], device); full = bb.layers; bb.layers = full[top.start:]
+            try: hs = bb(**b, output_hidden_states=True, use_cache=False).hidden_states[-1:]
+            finally: bb.layers = full
+            s = batch_moments(hs, b["attention_mask"], y[i:i + batch_size])
+            sums = {k: s[k] for k in ("S_xx", "S_xy", "S_cc", "S_ch")} if sums is None else {k: sums[k] + s[k] for k in sums}
+    top.train(was)
+    cur = ntps_curve(*(sums[k] / len(states) for k in ("S_xx", "S_xy", "S_cc", "S_ch")), ks=list(ks), progress=False)
+    return {f"{v}_k{k}": float(cur.loc[cur.k == k, v].iloc[0]) for v in ("ntps", "ntps_orth", "ntps_white") for k in ks}
+
+def _mcnemar(a:np.ndarray, b:np.ndarray) -> tuple[int, int, float]:
+    "Exact two-sided McNemar test of paired correctness vectors: (a right & b wrong, a wrong & b right, p)."
+    import scipy.stats
+    n01, n10 = int((a & ~b).sum()), int((~a & b).sum())
+    p = 1.0 if n01 + n10 == 0 else float(min(1.0, 2 * scipy.stats.binom.cdf(min(n01, n10), n01 + n10, 0.5)))
+    return n01, n10, p
+
+# %% ../nbs/07_lora.ipynb #15693501
+def lora_benchmark(model:nn.Module, # the frozen causal LM (not modified: adapters go into copies)
+                   tokenizer, # its tokenizer
+                   ds, # a `ntps.data.TextDataset` (train and test splits)
+                   config:LoraTrainConfig|None=None, # the recipe, shared by LoRA and the head-only control; needs `top_blocks`
+                   *, seeds:Sequence[int]=(0, 1, 2), # one LoRA run, one head-only control and one paper head probe per seed
+                   ks:Sequence[int]|None=None, # k values of NTPS before/after LoRA (last layer, held-out texts); default (C,)
+                   device=None, progress:bool=False,
+                  ) -> pd.DataFrame: # one row per seed: accuracies, gains against three baselines, McNemar, NTPS before/after, flags, costs
+    "LoRA against fair baselines on one dataset: block inputs cached once, every run at the training length, test texts used only for the final scores."
+    from ntps.probes import head_probe, HeadProbeConfig
+    cfg = config or LoraTrainConfig(top_blocks=4)
+    if cfg.top_blocks is None: raise ValueError("lora_benchmark caches block inputs: set config.top_blocks (e.g. 4)")
+    dev = torch.device(device) if device is not None else next(model.parameters()).device
+    C, ytr, yte = ds.n_classes, np.array(ds.train_labels), np.array(ds.test_labels) # writable copies
+    ks = tuple(ks or (C,)); L = n_blocks(model); start = L - cfg.top_blocks
+    t0 = time.perf_counter()
+    S_tr = block_inputs(model, tokenizer, list(ds.train_texts), start, max_length=cfg.max_length, device=dev, progress=progress)
+    S_te = block_inputs(model, tokenizer, list(ds.test_texts), start, max_length=cfg.max_length, device=dev, progress=progress)
+    frozen = TopBlocks(model, start)
+    Ftr, Fte = _top_features(frozen, S_tr, dev), _top_features(frozen, S_te, dev)
+    cache_s = time.perf_counter() - t0
+    yt = torch.as_tensor(yte)
+    lr_pred, lam = logistic_cv(Ftr, ytr, Fte, n_classes=C)
+    lr_ok = (lr_pred == yt).numpy()
+    before = _top_ntps(frozen, S_te, yte, C, ks, dev)
+    rows = []
+    for s in seeds:
+        c = replace(cfg, seed=s)
+        run = train_lora(copy.deepcopy(model), tokenizer, ds.train_texts, ytr, c, n_classes=C, device=dev, progress=progress, inputs=S_tr)
+        top = TopBlocks(run.classifier.lm, start)
+        with torch.no_grad(): lora_ok = (run.classifier.head(_top_features(top, S_te, dev).to(dev)).argmax(-1).cpu() == yt).numpy()
+        after = _top_ntps(top, S_te, yte, C, ks, dev)
+        ctl = train_lora(model, tokenizer, ds.train_texts, ytr, replace(c, adapt=False), n_classes=C, device=dev, progress=progress, features=Ftr)
+        with torch.no_grad(): ctl_ok = (ctl.classifier.head(Fte.to(dev)).argmax(-1).cpu() == yt).numpy()
+        hp = head_probe(Ftr, ytr, Fte, yte, HeadProbeConfig(seed=s), n_classes=C)
+        acc = lambda ok: float(ok.mean())
+        flags = run.problems() + ([f"lora_acc {acc(lora_ok):.3f} is not above chance 1/C = {1 / C:.3f}"] if acc(lora_ok) <= 1 / C else [])
+        n01, n10, p = _mcnemar(lora_ok, lr_ok)
+        m01, m10, q = _mcnemar(lora_ok, ctl_ok)
+        rows.append(dict(dataset=ds.name, seed=s, n_train=len(ytr), n_test=len(yte), n_classes=C,
+                         majority=float(np.bincount(yte, minlength=C).max() / len(yte)),
+                         lora_acc=acc(lora_ok), logreg_cv_acc=acc(lr_ok), logreg_cv_l2=lam, head_acc=acc(ctl_ok), linear_acc=hp.linear_acc,
+                         gain_vs_logreg=acc(lora_ok) - acc(lr_ok), gain_vs_head=acc(lora_ok) - acc(ctl_ok), gain_vs_paper_head=acc(lora_ok) - hp.linear_acc,
+                         mcnemar_logreg_n01=n01, mcnemar_logreg_n10=n10, mcnemar_logreg_p=p,
+                         mcnemar_head_n01=m01, mcnemar_head_n10=m10, mcnemar_head_p=q,
+                         lora_steps=len(run.losses), lora_best_step=run.best_step, lora_final_loss=run.final_loss,
+                         lora_best_val_loss=float(run.val_losses.min()) if len(run.val_losses) else np.nan,
+                         head_best_step=ctl.best_step, head_final_loss=ctl.final_loss,
+                         converged=not flags, flag="; ".join(flags),
+                         **{f"{k}_before": v for k, v in before.items()}, **{f"{k}_after": v for k, v in after.items()},
+                         lora_s_per_step=run.seconds_per_step, cache_seconds=cache_s, top_blocks=cfg.top_blocks, n_blocks=L,
+                         r=cfg.r, lr=cfg.lr, steps=cfg.steps, batch_size=cfg.batch_size, max_length=cfg.max_length,
+                         lora_correct="".join("1" if v else "0" for v in lora_ok), logreg_correct="".join("1" if v else "0" for v in lr_ok)))
+    return pd.DataFrame(rows)
 
 # %% ../nbs/07_lora.ipynb #e6574f6f
 def save_lora(classifier:LoraClassifier, # a trained classifier with a peft adapter
