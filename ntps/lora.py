@@ -488,6 +488,7 @@ def lora_benchmark(model:nn.Module, # the frozen causal LM (not modified: adapte
                    *, seeds:Sequence[int]=(0, 1, 2), # one LoRA run, one head-only control and one paper head probe per seed
                    ks:Sequence[int]|None=None, # k values of NTPS before/after LoRA (last layer, held-out texts); default (C,)
                    device=None, progress:bool=False,
+                   return_runs:bool=False, # also return the trained LoRA runs (one per seed), e.g. to save an adapter
                   ) -> pd.DataFrame: # one row per seed: accuracies, gains against three baselines, McNemar, NTPS before/after, flags, costs
     "LoRA against fair baselines on one dataset: block inputs cached once, every run at the training length, test texts used only for the final scores."
     from ntps.probes import head_probe, HeadProbeConfig
@@ -506,11 +507,12 @@ def lora_benchmark(model:nn.Module, # the frozen causal LM (not modified: adapte
     lr_pred, lam = logistic_cv(Ftr, ytr, Fte, n_classes=C)
     lr_ok = (lr_pred == yt).numpy()
     before = _top_ntps(frozen, S_te, yte, C, ks, dev)
-    rows = []
+    rows, runs = [], []
     for s in seeds:
         c = replace(cfg, seed=s)
         run = train_lora(copy.deepcopy(model), tokenizer, ds.train_texts, ytr, c, n_classes=C, device=dev, progress=progress, inputs=S_tr)
         top = TopBlocks(run.classifier.lm, start)
+        if return_runs: runs.append(run)
         with torch.no_grad(): lora_ok = (run.classifier.head(_top_features(top, S_te, dev).to(dev)).argmax(-1).cpu() == yt).numpy()
         after = _top_ntps(top, S_te, yte, C, ks, dev)
         ctl = train_lora(model, tokenizer, ds.train_texts, ytr, replace(c, adapt=False), n_classes=C, device=dev, progress=progress, features=Ftr)
@@ -534,7 +536,7 @@ def lora_benchmark(model:nn.Module, # the frozen causal LM (not modified: adapte
                          lora_s_per_step=run.seconds_per_step, cache_seconds=cache_s, top_blocks=cfg.top_blocks, n_blocks=L,
                          r=cfg.r, lr=cfg.lr, steps=cfg.steps, batch_size=cfg.batch_size, max_length=cfg.max_length,
                          lora_correct="".join("1" if v else "0" for v in lora_ok), logreg_correct="".join("1" if v else "0" for v in lr_ok)))
-    return pd.DataFrame(rows)
+    return (pd.DataFrame(rows), runs) if return_runs else pd.DataFrame(rows)
 
 # %% ../nbs/07_lora.ipynb #e6574f6f
 def save_lora(classifier:LoraClassifier, # a trained classifier with a peft adapter

@@ -166,7 +166,7 @@ def paper_setup(smoke:bool, # tiny offline run (True) or the paper's study (Fals
         return models, names[::step][:n_smoke_datasets], cfg
     models = {s.name: (lambda s=s: load_paper_model(s, dtype=dtype, device=device or "cuda")) for s in PAPER_MODELS}
     cfg = StudyConfig(max_train=max_train, max_test=max_test, batch_size=8, max_length=max_length, head_epochs=50,
-                      lora=lora, lora_steps=5000, lora_batch_size=1, device=device)
+                      lora=lora, lora_steps=5000, lora_batch_size=1, lora_lr=1e-4, lora_top_blocks=None, device=device) # the paper's LoRA recipe
     return models, list(list_datasets("paper").name), cfg
 
 # %% ../nbs/11_paper_reproduction.ipynb #15e62466
