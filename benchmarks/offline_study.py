@@ -1,9 +1,15 @@
-"""The offline study: the bundled SmolLM2-135M on every task of the bundled suite.
+"""The offline study: the bundled pretrained models on every task of the bundled suite (and its two-class sub-tasks).
 
-Runs `ntps.study.run_study` (resumable: re-run the same command to continue), then `summarize`,
-and writes `OUT/results.parquet`, `OUT/report.csv`. Usage:
-    python benchmarks/offline_study.py --out runs/offline_study [--max_train 160 --max_test 96 --max_length 48]
-(about 30 minutes on 2 CPU cores with OMP_NUM_THREADS=1; the results table is about 1 MB).
+Runs `ntps.study.run_study` (resumable: re-run the same command to continue), then `summarize`, and writes
+`OUT/results.parquet` and `OUT/report.csv`. Usage:
+
+    OMP_NUM_THREADS=1 python benchmarks/offline_study.py --out runs/offline_study --model smollm2-135m
+    OMP_NUM_THREADS=1 python benchmarks/offline_study.py --out runs/offline_study_gemma --model gemma3-270m
+
+Settings (fixed before the run): 160 training and 256 test texts per task (stratified), 48 tokens, BOS left out,
+the permutation null with 100 label permutations for every (layer, k), Ledoit–Wolf shrinkage of S_xx for the
+`*_shrunk` columns, and every two-class sub-task of the multi-class tasks at depths 1/3, 2/3 and 1.
+About 40 minutes per model on one CPU thread; the results table is a few MB.
 """
 import argparse, time
 import pandas as pd
@@ -15,17 +21,20 @@ def main():
     ap.add_argument("--out", default="runs/offline_study")
     ap.add_argument("--model", default="smollm2-135m")
     ap.add_argument("--max_train", type=int, default=160)
-    ap.add_argument("--max_test", type=int, default=96)
+    ap.add_argument("--max_test", type=int, default=256)
     ap.add_argument("--max_length", type=int, default=48)
-    ap.add_argument("--n_perm", type=int, default=500)
+    ap.add_argument("--n_perm", type=int, default=100, help="label permutations of the NTPS null")
+    ap.add_argument("--no_subtasks", action="store_true")
+    ap.add_argument("--report_perm", type=int, default=500, help="permutations of the correlation p-values")
     a = ap.parse_args()
     tasks = list(list_datasets("suite").name)
-    cfg = StudyConfig(max_train=a.max_train, max_test=a.max_test, max_length=a.max_length, batch_size=16, ridge_grid=(0.01, 0.1))
+    cfg = StudyConfig(max_train=a.max_train, max_test=a.max_test, max_length=a.max_length, batch_size=16, n_perm=a.n_perm,
+                      ridge_xx="auto", subtasks=not a.no_subtasks)
     t0 = time.perf_counter()
     res = run_study([a.model], tasks, a.out, cfg)
     print(f"study: {len(tasks)} tasks in {time.perf_counter() - t0:.0f} s")
-    preds = ("ntps", "ntps_orth", "ntps_white", "ntps_cc", "ntps_r0.01", "ntps_r0.1", "ntps_white_r0.1")
-    rep = summarize(res, targets=("acc", "acc_cc", "neg_mse"), predictors=preds, n_perm=a.n_perm, n_boot=1000)
+    suite = res[res.dataset == res.parent]
+    rep = summarize(suite, n_perm=a.report_perm, n_boot=1000)
     rep.to_csv(f"{a.out}/report.csv", index=False)
     pd.set_option("display.width", 200)
     print(rep.drop(columns="chosen").round(3).to_string())

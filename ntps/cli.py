@@ -14,9 +14,9 @@ from fastcore.script import anno_parser
 
 # %% auto #0
 __all__ = ['logger', 'Dtype', 'DEMO_TASKS', 'COMMANDS', 'UsageError', 'write_table', 'write_text', 'save_figure',
-           'command_parser', 'moments', 'curve_figure', 'heatmap_figure', 'score', 'probe', 'lora', 'heldout_points',
-           'scatter_figure', 'forest_figure', 'write_report', 'markdown_to_html', 'report', 'study_config', 'study',
-           'demo', 'overview', 'main']
+           'command_parser', 'moments', 'curve_figure', 'log_k_subset', 'heatmap_figure', 'score', 'probe', 'lora',
+           'fixed_points', 'scatter_figure', 'forest_figure', 'write_report', 'markdown_to_html', 'report',
+           'study_config', 'study', 'demo', 'overview', 'main']
 
 # %% ../nbs/10_cli.ipynb #87d9e920
 logger = logging.getLogger(__name__)
@@ -123,7 +123,7 @@ def moments(model:str, # bundled name (`smollm2-135m`), hub id `org/name`, or a 
             batch_size:int=8, # texts per forward pass
             max_length:int=256, # tokens per text (longer texts are truncated)
             exclude_bos:bool=True, # leave a leading BOS token out of pooling and pairs (attention sink)
-            features:bool=False, # also store the mean-pooled features [N, L+1, d] in the file
+            features:bool=False, # also store the mean-pooled features [N, L+1, d] and the labels: `ntps score` then gives the permutation null and shrinkage
             checkpoint_every:int=20, # batches between checkpoints (resume after an interruption)
             dtype:Dtype="default", # model dtype
             device:str|None=None, # e.g. `cuda`; default the model's
@@ -146,7 +146,11 @@ def moments(model:str, # bundled name (`smollm2-135m`), hub id `org/name`, or a 
     mo = collect_moments(m, tok, list(texts), np.asarray(labels), batch_size=batch_size, max_length=max_length, exclude_bos=exclude_bos,
                          num_classes=ds.n_classes, keep_features=features, checkpoint=part, checkpoint_every=checkpoint_every,
                          device=device, progress=not quiet, meta=dict(dataset=ds.name, split=split, classes=list(map(str, ds.classes)), model_name=model))
-    if features: mo = mo[0]
+    if features: # the pooled features and the labels, in text order: what the permutation null and ridge_xx="auto" need
+        import torch
+        from ntps.stats import MomentAccumulator
+        mo, F = mo
+        MomentAccumulator.load(part).save(part, extra=dict(features=F.float(), labels=torch.as_tensor(np.asarray(labels), dtype=torch.int64)))
     os.replace(part.with_suffix(".json"), out.with_suffix(".json")); os.replace(part, out)
     if not quiet: print(f"wrote {out}: {mo.num_layers} layers, d = {mo.d}, C = {mo.C}, {mo.n} texts, {mo.n_pairs} next-token pairs ({time.perf_counter() - t0:.1f} s)")
     return out
@@ -163,69 +167,123 @@ def curve_figure(curves:pd.DataFrame, # `ntps_curve` output (one model, one data
                  n_layers:int=6, # at most this many layers, evenly spaced
                  title:str="", # figure title
                 ):
-    "NTPS–k curves of a few layers with the chance level k/d (log k axis); returns the Axes."
+    "NTPS–k curves of a few layers with the random-subspace level k/d and, when present, the label-permutation null (log k axis); returns the Axes."
     import matplotlib.pyplot as plt
     have = sorted(curves.layer.unique())
     layers = [have[i] for i in np.unique(np.linspace(0, len(have) - 1, min(n_layers, len(have))).round().astype(int))]
     P = _plots()
-    if P is not None and hasattr(P, "ntps_k_curves"): ax = P.ntps_k_curves(curves, layers=layers, logx=True)
+    if P is not None and hasattr(P, "ntps_k_curves"): ax = P.ntps_k_curves(curves, layers=layers, logx=True, null="ntps_null_mean" in curves)
     else:
         _, ax = plt.subplots(figsize=(5.5, 4))
         for l in layers:
             g = curves[curves.layer == l].sort_values("k"); ax.plot(g.k, g.ntps, marker=".", label=f"layer {l}")
-        g = curves[curves.layer == layers[-1]].sort_values("k"); ax.plot(g.k, g.chance, "k--", label="chance k/d")
+        g = curves[curves.layer == layers[-1]].sort_values("k"); ax.plot(g.k, g.random_level, "k--", label="random-subspace level k/d")
         ax.set(xscale="log", xlabel="k (next-token directions)", ylabel="NTPS", ylim=(0, 1.02)); ax.legend(fontsize=8)
     if title: ax.set_title(title)
     return ax
 
-def heatmap_figure(curves:pd.DataFrame, # `ntps_curve` output (one model, one dataset)
-                   variant:str="ntps", # score column
-                   title:str=""):
-    "Layer × k heatmap of an NTPS variant; returns the Axes."
+def log_k_subset(ks, # the k values present
+                 n:int=25, # at most this many
+                ) -> np.ndarray: # a log-spaced subset, always with the first and the last k
+    "A log-spaced subset of k values, so a heatmap has at most `n` columns whatever d is."
+    ks = np.unique(np.asarray(ks, dtype=int))
+    if len(ks) <= n: return ks
+    want = np.geomspace(ks[0], ks[-1], n)
+    return np.unique(ks[np.abs(np.log(ks[None]) - np.log(want[:, None])).argmin(1)])
+
+def heatmap_figure(curves:pd.DataFrame, # `ntps_curve` / `score_table` output (one model, one dataset)
+                   variant:str="ntps", # score column; a `*_z` column is drawn on a diverging scale centred on its null
+                   title:str="",
+                   max_columns:int=25, # k columns at most (log-spaced)
+                  ):
+    "Layer × k heatmap of an NTPS variant on a log-spaced k grid; returns the Axes."
     import matplotlib.pyplot as plt
-    P = _plots()
-    if P is not None and hasattr(P, "layer_k_heatmap"): ax = P.layer_k_heatmap(curves, variant=variant)
-    else:
-        grid = curves.pivot_table(index="layer", columns="k", values=variant).sort_index()
-        _, ax = plt.subplots(figsize=(max(4, 0.3 * grid.shape[1] + 2), max(3, 0.2 * grid.shape[0] + 1.5)))
-        im = ax.imshow(grid.values, aspect="auto", origin="lower", vmin=0, vmax=1, cmap="viridis")
-        ax.figure.colorbar(im, ax=ax, label=variant)
-        step = max(1, grid.shape[1] // 10)
-        ax.set_xticks(range(0, grid.shape[1], step), [str(k) for k in grid.columns[::step]])
-        ax.set_yticks(range(0, grid.shape[0], max(1, grid.shape[0] // 10)), [str(l) for l in grid.index[::max(1, grid.shape[0] // 10)]])
-        ax.set(xlabel="k", ylabel="layer")
+    if variant not in curves: raise ValueError(f"variant {variant!r} is not a column of the curves; columns: {list(curves.columns)}")
+    ks = log_k_subset(curves.k.unique(), max_columns)
+    grid = curves[curves.k.isin(ks)].pivot_table(index="layer", columns="k", values=variant).sort_index()
+    z = variant.endswith("_z") or variant.endswith("_excess")
+    if z:
+        lim = float(np.nanmax(np.abs(grid.values))) if np.isfinite(grid.values).any() else 1.0
+        kw, lab = dict(cmap="RdBu_r", vmin=-lim, vmax=lim), (f"{variant}: 0 = its label-permutation null" if variant.endswith("_z") else f"{variant} (score − null mean)")
+    else: kw, lab = dict(cmap="viridis", vmin=0, vmax=1), variant
+    _, ax = plt.subplots(figsize=(max(4.5, 0.32 * grid.shape[1] + 2.5), max(3, 0.16 * grid.shape[0] + 1.6)))
+    im = ax.imshow(grid.values, aspect="auto", origin="lower", **kw)
+    ax.figure.colorbar(im, ax=ax, label=lab)
+    ax.set_xticks(range(grid.shape[1]), [str(k) for k in grid.columns], rotation=90, fontsize=7)
+    step = max(1, grid.shape[0] // 10)
+    ax.set_yticks(range(0, grid.shape[0], step), [str(l) for l in grid.index[::step]])
+    ax.set(xlabel="k (log-spaced)", ylabel="layer")
     if title: ax.set_title(title)
     return ax
 
 # %% ../nbs/10_cli.ipynb #87fb1307
-def _best(cur:pd.DataFrame) -> str:
-    r = cur.loc[cur.ntps_cc.idxmax()]
-    return f"highest chance-corrected NTPS {r.ntps_cc:.3f} at layer {int(r.layer)}, k = {int(r.k)} (NTPS {r.ntps:.3f}, chance {r.chance:.3f})"
+def _ridge_arg(v) -> float|str:
+    "`ridge_xx` from the command line: 'auto' or a number >= 0."
+    if v == "auto": return "auto"
+    try: x = float(v)
+    except (TypeError, ValueError): raise ValueError(f"ridge_xx must be 'auto' or a number >= 0, got {v!r}") from None
+    if not x >= 0: raise ValueError(f"ridge_xx must be 'auto' or a number >= 0, got {v!r}")
+    return x
 
-def score(moments:str, # a moments file written by `ntps moments`
+def _pcol(name:str) -> str: return name.removesuffix("_z").removesuffix("_excess") + "_null_p"
+
+def _fixed_cell(cur:pd.DataFrame, n_classes:int) -> pd.Series:
+    "The row of the pre-registered cell: layer ⌊2L/3⌉ and the smallest k ≥ C (as `ntps.study.preregistered_config`)."
+    lay = int(round(2 / 3 * cur.layer.max())); g = cur[cur.layer == lay]
+    ks = np.sort(g.k.unique()); ok = ks[ks >= n_classes]
+    return g[g.k == (ok[0] if len(ok) else ks[-1])].iloc[0]
+
+def _headline(cur:pd.DataFrame, # `score_table` / `ntps_curve` rows of one model and dataset
+              n_classes:int, # C
+             ) -> str:
+    "One honest sentence about a curve table: the recommended score at the pre-registered cell, beside the paper's raw NTPS and its levels."
+    from ntps.study import RECOMMENDED, RECOMMENDED_LABEL
+    r = _fixed_cell(cur, n_classes)
+    cell = f"layer {int(r.layer)}, k = {int(r.k)}"
+    raw = f"the paper's raw NTPS {r.ntps:.3f} (random-subspace level k/d = {r.random_level:.3f}"
+    if RECOMMENDED not in cur.columns:
+        return (f"at the pre-registered cell ({cell}): {raw}). This moments file has no pooled features, so there is no permutation null and "
+                f"no recommended score: NTPS above k/d does not show that the task's directions are there (rerun `ntps moments --features`)")
+    raw += f"; label-permutation null {r.ntps_null_mean:.3f} ± {r.ntps_null_sd:.3f})"
+    deg = "degenerate_white" if "white" in RECOMMENDED and "degenerate_white" in cur else "degenerate"
+    ok = cur[~cur[deg].astype(bool)].dropna(subset=[RECOMMENDED])
+    b = ok.loc[ok[RECOMMENDED].idxmax()] if len(ok) else r
+    return (f"at the pre-registered cell ({cell}): {RECOMMENDED_LABEL} = {r[RECOMMENDED]:+.2f} (permutation p = {r[_pcol(RECOMMENDED)]:.2g}); {raw}. "
+            f"Largest over the {len(ok)} non-degenerate cells: {b[RECOMMENDED]:+.2f} at layer {int(b.layer)}, k = {int(b.k)} (a maximum over many cells: optimistic)")
+
+def score(moments:str, # a moments file written by `ntps moments` (with `--features` for the null and the recommended score)
           out:str|None=None, # output folder; default `<moments file stem>_ntps/` next to it
-          mode:Literal["topk", "paper"]="topk", # "topk" (SPEC §3) or the authors' released scorer
-          ridge_xx:float=0.0, # relative ridge on S_xx (use > 0 when texts < hidden size)
+          mode:Literal["topk", "paper", "released"]="topk", # "topk" (the package's default), the authors' scorer corrected ("paper") or as released ("released")
+          ridge_xx:str="auto", # relative ridge on S_xx of the `*_shrunk` columns: "auto" (Ledoit–Wolf from the stored features) or a number
+          n_perm:int=100, # label permutations of the null (needs stored features)
+          seed:int=0, # seed of the permutations
           center:bool=False, # centre the moments first
           format:Literal["csv", "parquet", "both"]="csv", # table format
           figures:bool=True, # also draw `ntps_k.png` and `ntps_heatmap.png` (topk mode)
           quiet:bool=False, # no summary line
          ) -> Path: # the output folder
-    "NTPS of every layer and every k from a moments file: a table and figures."
+    "NTPS of every layer and every k from a moments file: a table (with the permutation null and the recommended score) and figures."
     from ntps.stats import MomentAccumulator
     from ntps.score import ntps_curve
+    from ntps.study import StudyConfig, _curves, RECOMMENDED
     src = Path(moments)
     if not src.is_file(): raise FileNotFoundError(f"no moments file at {src}")
-    if ridge_xx < 0: raise ValueError(f"ridge_xx must be >= 0, got {ridge_xx}")
-    mo = MomentAccumulator.load(src).moments(center=center)
-    cur = ntps_curve(mo, mode=mode, ridge_xx=ridge_xx, progress=not quiet)
+    rx = _ridge_arg(ridge_xx)
+    acc = MomentAccumulator.load(src); mo = acc.moments(center=center)
+    F, y = acc.extra.get("features"), acc.extra.get("labels")
+    if mode == "topk" and F is not None and y is not None:
+        cur = _curves(mo, F, y.numpy(), StudyConfig(ridge_xx=rx, n_perm=n_perm, seed=seed, k_grid="all"), progress=not quiet)
+    else:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="S_xx is singular") # said in the headline instead
+            cur = ntps_curve(mo, mode=mode, ridge_xx=0.0 if rx == "auto" else rx, progress=not quiet)
     out = Path(out) if out else src.with_name(src.name.removesuffix(".safetensors") + "_ntps")
     for f in (["csv", "parquet"] if format == "both" else [format]): write_table(cur, out / f"ntps.{f}")
     if figures and mode == "topk":
         title = f"{mo.meta.get('model_name', mo.meta.get('model', ''))} · {mo.meta.get('dataset', '')}".strip(" ·")
         save_figure(curve_figure(cur, title=title), out / "ntps_k.png")
-        save_figure(heatmap_figure(cur, title=title), out / "ntps_heatmap.png")
-    if not quiet: print(f"wrote {out}: {len(cur)} rows" + (f"; {_best(cur)}" if mode == "topk" else ""))
+        save_figure(heatmap_figure(cur, variant=RECOMMENDED if RECOMMENDED in cur else "ntps", title=title), out / "ntps_heatmap.png")
+    if not quiet: print(f"wrote {out}: {len(cur)} rows" + (f"; {_headline(cur, mo.C)}" if mode == "topk" else ""))
     return out
 
 # %% ../nbs/10_cli.ipynb #35abeb31
@@ -237,6 +295,16 @@ def _features(m, tok, ds, batch_size, max_length, exclude_bos, device, progress)
     _, Ftr = collect_moments(m, tok, list(ds.train_texts), np.asarray(ds.train_labels), **kw)
     _, Fte = collect_moments(m, tok, list(ds.test_texts), np.asarray(ds.test_labels), **kw)
     return Ftr, Fte
+
+def _val_layer(Ftr, ytr, C:int, seed:int, names:list) -> dict:
+    "The layer whose logistic probe is best on a stratified 20% validation split of train (the test split is never used to choose)."
+    from ntps.data import stratified_split
+    from ntps.probes import logistic_probe
+    tr, va = stratified_split(list(ytr), test_size=0.2, seed=seed)
+    if len(np.unique(ytr[tr])) < 2 or len(va) < 2: return dict(best_layer=names[-1], best_layer_val_acc=float("nan"), best_layer_rule="last layer (too few texts to validate)")
+    acc = logistic_probe(Ftr[tr], ytr[tr], Ftr[va], ytr[va], n_classes=C).test["acc"]
+    j = int(np.argmax(acc))
+    return dict(best_layer=int(names[j]), best_layer_val_acc=float(acc[j]), best_layer_rule="logistic probe accuracy on 20% of train")
 
 def probe(model:str, # bundled name, hub id or local model folder
           dataset:str, # suite task, paper dataset or a local file
@@ -266,17 +334,17 @@ def probe(model:str, # bundled name, hub id or local model folder
     tab = _pivot_probes(probe_layers(Ftr, ytr, Fte, yte, n_classes=C)).merge(baselines(Ftr, ytr, Fte, yte, n_classes=C), on="layer")
     tab.insert(0, "dataset", ds.name); tab.insert(0, "model", model)
     out = Path(out or f"probe_{_slug(model)}__{_slug(dataset)}")
-    info = dict(model=model, dataset=ds.name, n_train=len(ytr), n_test=len(yte), n_classes=C)
+    info = dict(model=model, dataset=ds.name, n_train=len(ytr), n_test=len(yte), n_classes=C) | _val_layer(Ftr, ytr, C, seed, tab.layer.tolist())
     if head:
         hp = head_probe(Ftr, ytr, Fte, yte, config=HeadProbeConfig(epochs=head_epochs, seed=seed), n_classes=C)
         info |= dict(linear_acc=hp.linear_acc, head_train_acc=hp.train_acc)
     for f in (["csv", "parquet"] if format == "both" else [format]): write_table(tab, out / f"probes.{f}")
     write_text(json.dumps(info, indent=1), out / "head.json")
     if not quiet:
-        last = tab.iloc[-1]
-        print(f"wrote {out}: {len(tab)} layers; last layer logistic test accuracy {last.acc_test:.3f}, best {tab.acc_test.max():.3f} "
-              f"(layer {tab.layer[tab.acc_test.idxmax()]})" + (f"; head probe linear_acc {info['linear_acc']:.3f}" if head else "")
-              + f" ({time.perf_counter() - t0:.1f} s)")
+        last, best = tab.iloc[-1], tab.loc[tab.layer == info["best_layer"]].iloc[0]
+        print(f"wrote {out}: {len(tab)} layers; layer {info['best_layer']} chosen on a validation split of train "
+              f"(val accuracy {info['best_layer_val_acc']:.3f}): test accuracy {best.acc_test:.3f}; last layer {last.acc_test:.3f}"
+              + (f"; head probe linear_acc {info['linear_acc']:.3f}" if head else "") + f" ({time.perf_counter() - t0:.1f} s)")
     return out
 
 # %% ../nbs/10_cli.ipynb #1754ad2a
@@ -339,58 +407,75 @@ def _md_table(df:pd.DataFrame, floatfmt:str=".3f") -> str:
     rows = [" | ".join(map(str, df.columns)), " | ".join("---" for _ in df.columns)] + [" | ".join(fmt(v) for v in r) for r in df.itertuples(index=False)]
     return "\n".join(f"| {r} |" for r in rows)
 
-def heldout_points(tab:pd.DataFrame, # study rows of one model: dataset, layer, k, ntps
-                   target:pd.Series, # target per dataset
-                   sel, # the held-out `SelectionResult` of `ntps.study.selection_study` on these rows
-                  ) -> pd.DataFrame: # dataset, layer, k, ntps (at the configuration chosen without that dataset), target
-    "The per-task NTPS values behind a held-out correlation (each task's configuration chosen on the other tasks)."
-    P = tab.pivot_table(index="dataset", columns=["layer", "k"], values="ntps", aggfunc="first")
-    common = [d for d in P.index if d in target.index and np.isfinite(target[d])]
-    rows = [dict(dataset=d, layer=int(c[0]), k=int(c[1]), ntps=float(P.loc[d, tuple(c)]), target=float(target[d])) for d, c in zip(common, sel.chosen)]
+# %% ../nbs/10_cli.ipynb #f734e6e1
+def fixed_points(tab:pd.DataFrame, # study rows of one model: dataset, layer, k, n_classes and the predictor column
+                 target:pd.Series, # target per dataset
+                 predictor:str="ntps", # score column
+                ) -> pd.DataFrame: # dataset, layer, k, value of the predictor at the pre-registered cell, target
+    "The per-task values behind a correlation at the configuration fixed in advance (`ntps.study.preregistered_config`)."
+    from ntps.study import preregistered_config
+    fx = preregistered_config(tab)
+    rows = []
+    for d, (l, k) in fx.items():
+        if d not in target.index or not np.isfinite(target[d]): continue
+        v = tab[(tab.dataset == d) & (tab.layer == l) & (tab.k == k)][predictor]
+        if len(v): rows.append(dict(dataset=d, layer=l, k=k, value=float(v.iloc[0]), target=float(target[d])))
     return pd.DataFrame(rows)
 
-# %% ../nbs/10_cli.ipynb #f734e6e1
-def scatter_figure(pts:pd.DataFrame, # dataset, ntps, target (`heldout_points`)
-                   ylabel:str="probe accuracy (test)", title:str=""):
-    "NTPS (held-out choice) vs the target, one labelled point per task; returns the Axes."
+def _spread_labels(y:np.ndarray, gap:float) -> np.ndarray:
+    "Label positions close to `y` that keep at least `gap` between neighbours (one pass up, one down)."
+    o = np.argsort(y); p = y[o].astype(float).copy()
+    for i in range(1, len(p)): p[i] = max(p[i], p[i - 1] + gap)
+    shift = (p - y[o]).mean(); p -= shift
+    out = np.empty_like(p); out[o] = p
+    return out
+
+def scatter_figure(pts:pd.DataFrame, # dataset, value, target (`fixed_points`)
+                   xlabel:str="score at the pre-registered cell", ylabel:str="chance-corrected probe accuracy (test)", title:str=""):
+    "A score vs the target, one point per task, labels placed so they do not overlap; returns the Axes."
     import matplotlib.pyplot as plt
-    _, ax = plt.subplots(figsize=(5.5, 4.2))
-    ax.scatter(pts.ntps, pts.target, s=40, zorder=3)
-    for r in pts.itertuples(): ax.annotate(str(r.dataset).removeprefix("suite:"), (r.ntps, r.target), fontsize=7, xytext=(3, 3), textcoords="offset points")
-    ax.set(xlabel="NTPS at the held-out (layer, k)", ylabel=ylabel, title=title); ax.grid(alpha=0.3)
+    _, ax = plt.subplots(figsize=(6.5, 4.6))
+    ax.scatter(pts.value, pts.target, s=40, zorder=3)
+    if len(pts):
+        x0, x1 = pts.value.min(), pts.value.max(); y0, y1 = pts.target.min(), pts.target.max()
+        span = (x1 - x0) or 1.0; ly = _spread_labels(pts.target.values, 0.055 * ((y1 - y0) or 1.0))
+        for r, yy in zip(pts.itertuples(), ly):
+            ax.annotate(str(r.dataset).removeprefix("suite:"), (r.value, r.target), xytext=(x1 + 0.08 * span, yy), textcoords="data",
+                        fontsize=7, va="center", arrowprops=dict(arrowstyle="-", color="0.6", lw=0.5))
+        ax.set_xlim(x0 - 0.05 * span, x1 + 0.55 * span)
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title); ax.grid(alpha=0.3)
     return ax
 
 def forest_figure(report:pd.DataFrame # `ntps.study.summarize` rows (predictor, selection, rho, ci_low, ci_high)
                  ):
-    "Correlation and CI per predictor, held out and in sample; returns the Axes."
-    import matplotlib.pyplot as plt
-    P = _plots()
-    if P is not None and hasattr(P, "correlation_forest"): return P.correlation_forest(report)
-    keys = list(dict.fromkeys(report.predictor))
-    _, ax = plt.subplots(figsize=(6, 0.45 * len(keys) + 1.5))
-    for j, (sel, mk) in enumerate((("heldout", "o"), ("paper", "s"))):
-        r = report[report.selection == sel]
-        y = np.array([keys.index(p) for p in r.predictor]) + (0.15 if j == 0 else -0.15)
-        ax.errorbar(r.rho, y, xerr=[r.rho - r.ci_low, r.ci_high - r.rho], fmt=mk, capsize=3, label={"heldout": "held-out selection", "paper": "in-sample (paper)"}[sel])
-    ax.axvline(0, color="k", lw=0.8); ax.set_yticks(range(len(keys)), keys); ax.set(xlabel="Spearman ρ (95% bootstrap CI)", xlim=(-1.05, 1.05))
-    ax.legend(fontsize=8)
-    return ax
+    "Correlation and CI per predictor, fixed in advance, held out and in sample; returns the Axes."
+    return _plots().correlation_forest(report)
 
 # %% ../nbs/10_cli.ipynb #22b7221a
 def _sentence(r) -> str:
     return f"ρ = {r.rho:+.2f} (95% CI {r.ci_low:+.2f} … {r.ci_high:+.2f}), permutation p = {r.p_value:.3g}, n = {r.n} tasks"
 
-def _task_table(res:pd.DataFrame, pts:pd.DataFrame) -> pd.DataFrame:
+def _task_table(res:pd.DataFrame, pts:pd.DataFrame, raw:pd.DataFrame) -> pd.DataFrame:
     from ntps.study import per_dataset_targets
     last = res[res.layer == res.layer.max()].drop_duplicates("dataset").set_index("dataset")
     T = per_dataset_targets(res)
     t = pd.DataFrame({"task": [d.removeprefix("suite:") for d in last.index], "classes": last.n_classes.values, "train": last.n_train.values,
-                      "test": last.n_test.values, "chance": (1 / last.n_classes).values, "probe acc": T.acc.reindex(last.index).values})
-    if "linear_acc" in T: t["head acc"] = T.linear_acc.reindex(last.index).values
-    if "knn_acc" in last: t["kNN acc"] = last.knn_acc.values
-    p = pts.set_index("dataset").reindex(last.index)
-    t["NTPS (held-out)"], t["layer, k"] = p.ntps.values, [f"{int(a)}, {int(b)}" if np.isfinite(a) else "" for a, b in zip(p.layer, p.k)]
+                      "test": last.n_test.values, "1/C": (1 / last.n_classes).values, "probe acc": T.acc.reindex(last.index).values,
+                      "acc over 1/C": T.acc_cc.reindex(last.index).values})
+    for c, lab in (("acc_over_majority", "acc over majority"), ("nmse", "normalised MSE"), ("linear_acc", "head acc")):
+        if c in T: t[lab] = T[c].reindex(last.index).values
+    p, q = pts.set_index("dataset").reindex(last.index), raw.set_index("dataset").reindex(last.index)
+    t["recommended score"], t["paper's NTPS"] = p.value.values, q.value.values
+    t["layer, k"] = [f"{int(a)}, {int(b)}" if np.isfinite(a) else "" for a, b in zip(p.layer, p.k)]
     return t
+
+def _verdict(rows:dict, label:str) -> str:
+    "A plain sentence on whether a score predicted the target here (fixed rule and held-out selection both considered)."
+    f, h = rows.get("fixed"), rows.get("heldout")
+    if f is None or h is None: return ""
+    if f.p_value < 0.05 and h.p_value < 0.05 and f.rho > 0 and h.rho > 0: return f"On these tasks the {label} predicts the target, fixed in advance and held out."
+    if f.p_value < 0.05 or h.p_value < 0.05: return f"On these tasks the evidence for the {label} is mixed: one of the two honest selections is significant at 5%, the other is not."
+    return f"On these tasks the {label} does **not** significantly predict the target (neither the rule fixed in advance nor held-out selection): do not read it as a forecast here."
 
 # %% ../nbs/10_cli.ipynb #dbbfd205
 def write_report(res:pd.DataFrame, # a `run_study` table
@@ -401,38 +486,51 @@ def write_report(res:pd.DataFrame, # a `run_study` table
                  seed:int=0, # seed of bootstrap and permutations
                  note:str="", # extra paragraph for the summary (settings)
                 ) -> Path: # `out/summary.md`
-    "Tables, figures and `summary.md` / `summary.html` for a study table (one section per model)."
-    from ntps.study import summarize, per_dataset_targets, selection_study
+    "Tables, figures and `summary.md` / `summary.html` for a study table: the recommended score first, the paper's NTPS beside it."
+    from ntps.study import summarize, per_dataset_targets, RECOMMENDED, RECOMMENDED_LABEL
     out = Path(out)
-    if res.dataset.nunique() < 4: raise ValueError(f"a report needs at least 4 datasets for correlations across tasks, got {res.dataset.nunique()}")
+    suite = res[res.dataset == res.parent] if "parent" in res else res # sub-tasks are not tasks of their own here
+    if suite.dataset.nunique() < 4: raise ValueError(f"a report needs at least 4 datasets for correlations across tasks, got {suite.dataset.nunique()}")
     write_table(res, out / "results.csv")
-    rep = summarize(res, n_boot=n_boot, n_perm=n_perm, seed=seed)
+    rec = RECOMMENDED if RECOMMENDED in suite else "ntps"
+    rep = summarize(suite, n_boot=n_boot, n_perm=n_perm, seed=seed, recommended=rec)
     write_table(rep, out / "correlations.csv")
     md = ["# NTPS report", ""] + ([note, ""] if note else [])
-    for mname, r in res.groupby("model", sort=False):
-        T, tab = per_dataset_targets(r), r
-        sel = {s: selection_study(tab, T.acc.rename("acc"), "ntps", selection=s, n_boot=n_boot, n_perm=n_perm, seed=seed) for s in ("heldout", "paper")}
-        pts = heldout_points(tab, T.acc, sel["heldout"])
+    if rec != RECOMMENDED: md += [f"The table has no permutation null (`{RECOMMENDED}`), so the recommended score is missing; the paper's NTPS is reported alone.", ""]
+    for mname, r in suite.groupby("model", sort=False):
+        T = per_dataset_targets(r)
+        pts, raw = fixed_points(r, T.acc_cc, rec), fixed_points(r, T.acc_cc, "ntps")
         slug, d0 = _slug(mname), task or r.dataset.iloc[0]
         if d0 not in set(r.dataset): raise ValueError(f"task {d0!r} is not in the results; tasks: {sorted(r.dataset.unique())}")
         cur = r[r.dataset == d0]
+        R = {p: {s.selection: s for s in rep[(rep.model == mname) & (rep.target == "acc_cc") & (rep.predictor == p)].itertuples()} for p in (rec, "ntps")}
+        label = RECOMMENDED_LABEL if rec == RECOMMENDED else "paper's NTPS"
         save_figure(curve_figure(cur, title=f"{mname} · {d0}"), out / f"{slug}_ntps_k.png")
-        save_figure(heatmap_figure(cur, title=f"{mname} · {d0}"), out / f"{slug}_heatmap.png")
-        save_figure(scatter_figure(pts, title=f"{mname}: {_sentence(sel['heldout']).split(',')[0]}"), out / f"{slug}_ntps_vs_acc.png")
-        save_figure(forest_figure(rep[(rep.model == mname) & (rep.target == "acc")]), out / f"{slug}_forest.png")
-        tt = _task_table(r, pts)
+        save_figure(heatmap_figure(cur, variant=rec, title=f"{mname} · {d0}"), out / f"{slug}_heatmap.png")
+        save_figure(scatter_figure(pts, xlabel=f"{label} at the pre-registered cell", title=f"{mname}: {_sentence(R[rec]['fixed']).split(',')[0]}"),
+                    out / f"{slug}_score_vs_acc.png")
+        fr = rep[(rep.model == mname) & (rep.target == "acc_cc") & rep.predictor.isin([rec, "ntps", "ntps_white", "logme", "h_score", "rankme"])]
+        save_figure(forest_figure(fr), out / f"{slug}_forest.png")
+        tt = _task_table(r, pts, raw)
         write_table(tt, out / f"{slug}_tasks.csv")
+        n_cfg = r.groupby(["layer", "k"]).ngroups
         md += [f"## {mname}", "", f"Layers 0…{int(r.layer.max())}, d = {int(r.d.iloc[0])}, {r.dataset.nunique()} tasks.", "",
-               "**Spearman correlation between NTPS and the logistic probe's test accuracy across tasks:**", "",
-               f"- held-out selection of (layer, k) (leave one task out; the honest number): {_sentence(sel['heldout'])}",
-               f"- in-sample selection (the paper's way: the best of {tab.groupby(['layer', 'k']).ngroups} configurations on the same tasks; optimistic): "
-               f"{_sentence(sel['paper'])}, chosen (layer, k) = {sel['paper'].chosen[0]}", "",
-               "The permutation p-values redo the selection on every permutation, so they account for it.", "",
-               f"![NTPS vs probe accuracy]({slug}_ntps_vs_acc.png)", f"![correlation forest]({slug}_forest.png)", "",
+               f"**Does the recommended score ({label}) predict the chance-corrected probe accuracy (acc − 1/C)/(1 − 1/C) across tasks?**", "",
+               f"- at the cell fixed in advance (layer ⌊2L/3⌉, the smallest k ≥ C), the first number to read: {_sentence(R[rec]['fixed'])}",
+               f"- held-out selection of (layer, k) (each task's cell chosen on the other tasks): {_sentence(R[rec]['heldout'])}",
+               f"- in-sample selection (the paper's way: the best of {n_cfg} cells on the same tasks; optimistic): {_sentence(R[rec]['paper'])}", "",
+               _verdict(R[rec], label), "",
+               "The paper's raw NTPS (its own definition), for comparison: "
+               f"fixed {_sentence(R['ntps']['fixed']).split(',')[0]}, held out {_sentence(R['ntps']['heldout']).split(',')[0]}, "
+               f"in sample {_sentence(R['ntps']['paper']).split(',')[0]}.", "",
+               f"The permutation p-values redo the selection on every permutation. `correlations.csv` holds {len(rep)} p-values "
+               "(every predictor × target × selection): read the recommended score's first, the rest as exploration.", "",
+               f"![score vs probe accuracy]({slug}_score_vs_acc.png)", f"![correlation forest]({slug}_forest.png)", "",
                f"![NTPS-k curves]({slug}_ntps_k.png)", f"![layer x k heatmap]({slug}_heatmap.png)", "",
                "Per task (probe acc: logistic probe on the last layer, test split; head acc: the paper's head probe):", "",
                _md_table(tt), ""]
-    md += ["All correlations (`correlations.csv`):", "", _md_table(rep.drop(columns=["chosen"])), ""]
+    show = rep[rep.predictor.isin([rec, "ntps", "ntps_white", "logme", "h_score", "rankme"])].drop(columns=["chosen"])
+    md += ["Main correlations (all of them in `correlations.csv`):", "", _md_table(show), ""]
     text = "\n".join(md)
     write_text(text, out / "summary.md")
     write_text(markdown_to_html(text, title="NTPS report"), out / "summary.html")
@@ -556,7 +654,7 @@ def demo(out:str="ntps-demo", # report folder
          max_test:int=64, # test texts per task
          max_length:int=40, # tokens per text
          batch_size:int=16, # texts per forward pass
-         ridge_xx:float=1e-3, # relative ridge on S_xx (texts < hidden size)
+         ridge_xx:str="auto", # relative ridge on S_xx of the shrunk scores: "auto" (Ledoit–Wolf) or a number
          head_epochs:int=50, # epochs of the head probe
          lora:bool=False, # also fine-tune with LoRA (slow on a CPU)
          n_perm:int=300, # permutations for the p-values
@@ -573,14 +671,15 @@ def demo(out:str="ntps-demo", # report folder
     bad = [t for t in tasks if t.removeprefix("suite:") not in names]
     if bad: raise ValueError(f"unknown suite task(s) {bad}; suite tasks: {names}")
     if len(tasks) < 4: raise ValueError(f"the demo correlates NTPS with accuracy across tasks: give at least 4 tasks, got {len(tasks)}")
-    cfg = StudyConfig(max_train=max_train, max_test=max_test, batch_size=batch_size, max_length=max_length, ridge_xx=ridge_xx,
+    cfg = StudyConfig(max_train=max_train, max_test=max_test, batch_size=batch_size, max_length=max_length, ridge_xx=_ridge_arg(ridge_xx),
                       head_epochs=head_epochs, lora=lora, seed=seed, device=device)
     outp, ds = Path(out), [f"suite:{t.removeprefix('suite:')}" for t in tasks]
     _guard(outp, cfg, [model], ds)
     res = run_study([model], ds, outp, cfg, progress=not quiet)
     note = (f"Model `{model}`; {len(ds)} tasks of the bundled offline suite; at most {max_train} training and {max_test} test texts per task "
-            f"(stratified), {max_length} tokens per text; the first-token (BOS) state is left out. S_xx gets a relative ridge "
-            f"ε·tr(S_xx)/d·I with ε = {ridge_xx:g} because there are fewer training texts than hidden dimensions (S_xx is singular otherwise).")
+            f"(stratified), {max_length} tokens per text; the first-token (BOS) state is left out. Every cell has a label-permutation null "
+            f"({cfg.n_perm} permutations); the shrunk scores put a relative ridge on S_xx ({'Ledoit–Wolf, chosen per layer' if cfg.ridge_xx == 'auto' else f'ε = {cfg.ridge_xx:g}'}; "
+            f"the value is in the `ridge_xx_shrunk` column) because there are fewer training texts than hidden dimensions. The paper's raw NTPS has no ridge.")
     path = write_report(res, outp, n_perm=n_perm, seed=seed, note=note)
     if not quiet: print(f"wrote {outp}: summary.md, summary.html, tables and figures ({time.perf_counter() - t0:.0f} s)")
     return path

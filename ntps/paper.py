@@ -184,7 +184,7 @@ def paper_targets(res:pd.DataFrame, # a `run_study` table (one model)
 
 # %% ../nbs/11_paper_reproduction.ipynb #7a001bf7
 def reproduction_report(res:pd.DataFrame, # a `run_study` table (any number of models)
-                        predictors:Sequence[str]=("ntps",), # (layer, k) predictors (add "ntps_white", "ntps_cc")
+                        predictors:Sequence[str]=("ntps",), # (layer, k) predictors (add "ntps_white", "ntps_white_z")
                         ways:Sequence[str]=("paper", "heldout"), # which ways to report
                         **kwargs, # passed to `ntps.study.selection_study` (method, n_boot, n_perm, seed)
                        ) -> pd.DataFrame: # one row per (model, way, target, predictor)

@@ -18,9 +18,9 @@ __all__ = ['Variant', 'VARIANT_LABELS', 'ntps_k_curves', 'layer_k_heatmap', 'pro
            'before_after_lora', 'correlation_forest']
 
 # %% ../nbs/09_plots.ipynb #13b6a026
-Variant = Literal["ntps", "ntps_orth", "ntps_white", "ntps_cc"]
+Variant = Literal["ntps", "ntps_orth", "ntps_white", "ntps_vs_random"]
 VARIANT_LABELS = {"ntps": "NTPS", "ntps_orth": "NTPS (orthonormal U)", "ntps_white": "NTPS (whitened)",
-                  "ntps_cc": "NTPS (chance-corrected)"}
+                  "ntps_vs_random": "NTPS vs random level"}
 _LABELS = {**VARIANT_LABELS, "acc": "accuracy", "acc_cc": "chance-corrected accuracy", "neg_mse": "−MSE",
            "kappa": "Cohen's κ", "lora_gain": "LoRA gain", "lora_acc": "LoRA accuracy", "linear_acc": "head-probe accuracy"}
 
@@ -59,7 +59,7 @@ def _one_per(df, keys:Sequence[str], name:str):
     if dup.any(): raise ValueError(f"{name} has {int(dup.sum())} duplicate rows per {list(keys)}; filter it to one model and dataset first")
 
 # %% ../nbs/09_plots.ipynb #d37fd241
-def ntps_k_curves(curves:pd.DataFrame, # `ntps_curve` output: columns layer, k, chance and `variant`
+def ntps_k_curves(curves:pd.DataFrame, # `ntps_curve` output: columns layer, k, random_level and `variant`
                   layers:Sequence[int]|None=None, # layers to draw; default all
                   ax:plt.Axes|None=None, # where to draw; default a new figure
                   variant:Variant="ntps", # which score column to plot
@@ -67,10 +67,11 @@ def ntps_k_curves(curves:pd.DataFrame, # `ntps_curve` output: columns layer, k, 
                   logx:bool=False, # logarithmic k axis
                   cmap:str="viridis", # colour map over layers
                   max_legend:int=8, # at most this many layers get a legend; more get a colour bar
+                  null:bool=True, # draw the permutation-null mean (`{variant}_null_mean`) when the curves have it
                  ) -> plt.Axes:
-    "NTPS as a function of k, one line per layer, with the chance level k/d."
+    "NTPS as a function of k, one line per layer, with the random level k/d and the permutation-null mean when present."
     _check_variant(variant)
-    _check_frame(curves, ["layer", x, "chance", variant], "curves")
+    _check_frame(curves, ["layer", x, "random_level", variant], "curves")
     _check_x(curves, x); _one_per(curves, ["layer", x], "curves")
     have = sorted(curves.layer.unique())
     layers = have if layers is None else list(layers)
@@ -79,14 +80,17 @@ def ntps_k_curves(curves:pd.DataFrame, # `ntps_curve` output: columns layer, k, 
     ax = _axes(ax)
     norm = mpl.colors.Normalize(min(layers), max(max(layers), min(layers) + 1))
     cm = plt.get_cmap(cmap)
-    for l in layers:
+    nm = f"{variant}_null_mean" if null and f"{variant}_null_mean" in curves else None
+    refs = [] # reference lines that stay in the legend
+    for i, l in enumerate(layers):
         c = curves[curves.layer == l].sort_values(x)
         ax.plot(c[x], c[variant], marker=".", color=cm(norm(l)), label=f"layer {l}")
-    ch = curves[curves.layer.isin(layers)].groupby(x).chance.mean()
-    ax.plot(ch.index, ch.values, ls="--", color="0.5", label="chance k/d")
+        if nm: ln, = ax.plot(c[x], c[nm], ls=":", color=cm(norm(l)), label="permutation null (mean)" if i == 0 else "_nolegend_"); refs += [ln] if i == 0 else []
+    ch = curves[curves.layer.isin(layers)].groupby(x).random_level.mean()
+    refs.append(ax.plot(ch.index, 0 * ch.values if variant == "ntps_vs_random" else ch.values, ls="--", color="0.5", label="random level" if variant == "ntps_vs_random" else "random level k/d")[0])
     if len(layers) > max_legend:
         ax.figure.colorbar(mpl.cm.ScalarMappable(norm=norm, cmap=cm), ax=ax, label="layer")
-        ax.legend(handles=ax.get_lines()[-1:], loc="best", fontsize="small")
+        ax.legend(handles=refs, loc="best", fontsize="small")
     else: ax.legend(loc="best", fontsize="small")
     if logx: _logx(ax)
     xl = "k (dimension of the next-token subspace)" if x == "k" else "fraction of the retained rank (paper mode)"
@@ -98,7 +102,7 @@ def layer_k_heatmap(curves:pd.DataFrame, # `ntps_curve` output: columns layer, k
                     variant:Variant="ntps", # which score column to show
                     ax:plt.Axes|None=None, # where to draw; default a new figure
                     *, x:Literal["k", "fraction"]="k", # columns: k, or the fraction of the rank (paper mode)
-                    cmap:str|None=None, # colour map; default "viridis" (or "vlag" for ntps_cc)
+                    cmap:str|None=None, # colour map; default "viridis" (or "vlag" for ntps_vs_random)
                     annot:bool=False, # write the values in the cells
                    ) -> plt.Axes:
     "Heatmap of an NTPS variant over layers (rows) and k (columns)."
@@ -107,7 +111,7 @@ def layer_k_heatmap(curves:pd.DataFrame, # `ntps_curve` output: columns layer, k
     _check_x(curves, x); _one_per(curves, ["layer", x], "curves")
     grid = curves.pivot(index="layer", columns=x, values=variant).sort_index()
     ax = _axes(ax, figsize=(max(4.0, 0.35 * grid.shape[1] + 2), max(2.5, 0.4 * grid.shape[0] + 1.5)))
-    scale = dict(vmin=-1.0, vmax=1.0, center=0.0, cmap=cmap or "vlag") if variant == "ntps_cc" else dict(vmin=0.0, vmax=1.0, cmap=cmap or "viridis")
+    scale = dict(vmin=-1.0, vmax=1.0, center=0.0, cmap=cmap or "vlag") if variant == "ntps_vs_random" else dict(vmin=0.0, vmax=1.0, cmap=cmap or "viridis")
     sns.heatmap(grid, ax=ax, annot=annot, fmt=".2f", cbar_kws={"label": _label(variant)}, **scale)
     ax.invert_yaxis() # layer 0 at the bottom, as in a network diagram
     ax.set(xlabel=x, ylabel="layer", title=f"{_label(variant)} over layers and {x}")
@@ -235,40 +239,43 @@ def before_after_lora(curves_before:pd.DataFrame, # `ntps_curve` output on the b
                       *, variant:Variant="ntps", # which score column to plot
                       logx:bool=False, # logarithmic k axis
                      ) -> plt.Axes:
-    "One layer's NTPS–k curve before and after LoRA fine-tuning, with the chance level k/d."
+    "One layer's NTPS–k curve before and after LoRA fine-tuning, with the random level k/d."
     _check_variant(variant)
     for c, nm in ((curves_before, "curves_before"), (curves_after, "curves_after")):
-        _check_frame(c, ["layer", "k", "chance", variant], nm); _one_per(c, ["layer", "k"], nm)
+        _check_frame(c, ["layer", "k", "random_level", variant], nm); _one_per(c, ["layer", "k"], nm)
     lb, la = _pick_layer(curves_before, layer, "curves_before"), _pick_layer(curves_after, layer, "curves_after")
     ax = _axes(ax)
     for c, l, lab, st in ((curves_before, lb, "before LoRA", "-"), (curves_after, la, "after LoRA (merged)", "-")):
         c = c[c.layer == l].sort_values("k")
         ax.plot(c.k, c[variant], ls=st, marker=".", label=f"{lab}, layer {l}")
     c = curves_before[curves_before.layer == lb].sort_values("k")
-    ax.plot(c.k, c.chance, ls="--", color="0.5", label="chance k/d")
+    ax.plot(c.k, c.random_level, ls="--", color="0.5", label="random level k/d")
     if logx: _logx(ax)
     ax.set(xlabel="k (dimension of the next-token subspace)", ylabel=_label(variant), title=f"{_label(variant)} before vs after LoRA")
     ax.legend(fontsize="small", loc="best")
     return ax
 
 # %% ../nbs/09_plots.ipynb #10f3291f
-_SEL = {"heldout": ("held-out selection", "C0", "o"), "paper": ("in-sample selection (paper, optimistic)", "C1", "s")}
+_SEL = {"fixed": ("fixed in advance", "C2", "D"), "heldout": ("held-out selection", "C0", "o"), "paper": ("in-sample selection (paper, optimistic)", "C1", "s")}
 
 def correlation_forest(report:pd.DataFrame, # `ntps.study.summarize` output: predictor, selection, rho, ci_low, ci_high (model, target, p_value optional)
                        ax:plt.Axes|None=None, # where to draw; default a new figure
                        *, alpha:float=0.05, # permutation p-values below this get filled markers
                       ) -> plt.Axes:
-    "Forest plot: correlation and CI per predictor, held-out and in-sample selection side by side."
+    "Forest plot: correlation and CI per predictor; fixed-in-advance, held-out and in-sample selections side by side."
     _check_frame(report, ["predictor", "selection", "rho", "ci_low", "ci_high"], "report")
     bad = sorted(set(report.selection) - set(_SEL))
     if bad: raise ValueError(f"report.selection must be in {list(_SEL)}, got {bad}")
     keys = [c for c in ("model", "target") if c in report and report[c].nunique() > 1] + ["predictor"]
     rows = list(dict.fromkeys(map(tuple, report[keys].values))) # group order as in the report
     ax = _axes(ax, figsize=(7, 0.4 * len(rows) + 2))
-    for j, (sel, (lab, col, mk)) in enumerate(_SEL.items()):
+    present = [s for s in _SEL if (report.selection == s).any()]
+    w = {1: 0.0, 2: 0.15, 3: 0.2}[len(present)]
+    offs = dict(zip(present, np.linspace(w, -w, len(present)))) # first selection drawn lowest (the y axis is inverted)
+    for sel, (lab, col, mk) in _SEL.items():
         r = report[report.selection == sel]
         if len(r) == 0: continue
-        pos = np.array([rows.index(tuple(v)) for v in r[keys].values]) + (0.15 if j == 0 else -0.15)
+        pos = np.array([rows.index(tuple(v)) for v in r[keys].values]) + offs[sel]
         ax.errorbar(r.rho, pos, xerr=[r.rho - r.ci_low, r.ci_high - r.rho], fmt="none", ecolor=col, capsize=3)
         sig = r.p_value.values < alpha if "p_value" in r else np.zeros(len(r), bool)
         ax.scatter(r.rho, pos, marker=mk, s=40, edgecolors=col, facecolors=np.where(sig[:, None], mpl.colors.to_rgba(col), (1, 1, 1, 1)), label=lab, zorder=3)
@@ -276,8 +283,8 @@ def correlation_forest(report:pd.DataFrame, # `ntps.study.summarize` output: pre
     ax.axvline(0, color="0.4", lw=1, ls="--")
     ax.set_yticks(range(len(rows)), [" · ".join(map(str, k)) for k in rows])
     ax.invert_yaxis()
-    ax.set(xlim=(-1.05, 1.05), xlabel="correlation with the target (95% bootstrap CI)", title="Predictors of the target: held-out vs in-sample (layer, k)")
-    ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, 0), ncols=2,
+    ax.set(xlim=(-1.05, 1.05), xlabel="correlation with the target (95% bootstrap CI)", title="Predictors of the target: fixed, held-out and in-sample (layer, k)")
+    ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, 0), ncols=len(present),
               bbox_transform=mpl.transforms.offset_copy(ax.transAxes, fig=ax.figure, y=-30, units="points"), # below the x label
               title=f"filled: permutation p < {alpha}", title_fontsize="small", frameon=False)
     return ax

@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_probes.ipynb #991ee2aa
 from __future__ import annotations
-import math, logging
+import math, logging, numbers, warnings
 from dataclasses import dataclass, field
 from typing import Literal, Sequence
 import numpy as np
@@ -16,8 +16,8 @@ from tqdm.auto import tqdm
 from .linalg import _as_tensor
 
 # %% auto #0
-__all__ = ['synthetic_features', 'classification_metrics', 'ProbeResult', 'lstsq_probe', 'logistic_probe', 'probe_layers',
-           'baselines', 'logme', 'h_score', 'rankme', 'knn_accuracy', 'HeadProbeConfig', 'LinearHead',
+__all__ = ['RIDGE_GRID', 'synthetic_features', 'classification_metrics', 'ProbeResult', 'lstsq_probe', 'logistic_probe',
+           'probe_layers', 'baselines', 'logme', 'h_score', 'rankme', 'knn_accuracy', 'HeadProbeConfig', 'LinearHead',
            'HeadProbeResult', 'head_probe']
 
 # %% ../nbs/06_probes.ipynb #b45d3381
@@ -31,7 +31,7 @@ def _layered(X, name:str, dtype=torch.float64, device=None) -> torch.Tensor:
 
 def _labels(y, name:str, n:int) -> torch.Tensor:
     "Integer class labels `[n]` as an int64 tensor, checked."
-    t = torch.as_tensor(np.asarray(y.cpu() if isinstance(y, torch.Tensor) else y))
+    t = torch.tensor(np.asarray(y.cpu() if isinstance(y, torch.Tensor) else y)) # a copy, so read-only arrays are fine
     if t.ndim != 1 or t.shape[0] != n: raise ValueError(f"{name} must be 1-D with {n} labels (one per row of the features), got shape {tuple(t.shape)}")
     if t.is_floating_point() and not torch.equal(t, t.round()): raise TypeError(f"{name} must hold integer class labels, got non-integer values")
     t = t.long()
@@ -70,14 +70,21 @@ def synthetic_features(n:int=400, # number of texts
     return X.float(), y
 
 # %% ../nbs/06_probes.ipynb #e112e588
+def _majority(y, C:int) -> int:
+    "The most frequent class of `y` (the smallest such label on ties)."
+    return int(torch.bincount(torch.as_tensor(y).long(), minlength=C).argmax())
+
 def classification_metrics(pred, # [L, n] or [n] predicted classes
                            y, # [n] true classes
                            n_classes:int, # C
+                           majority_class:int|None=None, # class of the constant predictor behind `acc_over_majority`; default the most frequent class of `y`
                           ) -> dict[str, np.ndarray]: # metric name → [L] values
-    "Accuracy, macro-F1, chance-corrected accuracy and Cohen's κ per row of `pred`."
+    "Accuracy, macro-F1, chance-corrected accuracy, Cohen's κ, balanced accuracy and accuracy over the majority rate per row of `pred`."
     pred, y = torch.as_tensor(pred).long(), torch.as_tensor(y).long()
     if pred.ndim == 1: pred = pred[None]
     L, n, C = pred.shape[0], y.shape[0], n_classes
+    maj_c = _majority(y, C) if majority_class is None else majority_class
+    if not (isinstance(maj_c, numbers.Integral) and 0 <= maj_c < C): raise ValueError(f"majority_class must be a class in 0…{C - 1}, got {majority_class!r}")
     idx = (torch.arange(L)[:, None] * C * C + y[None] * C + pred).flatten()
     conf = torch.bincount(idx, minlength=L * C * C).view(L, C, C).double() # [L, true, pred]
     tp, true, predicted = conf.diagonal(dim1=1, dim2=2), conf.sum(2), conf.sum(1)
@@ -87,7 +94,12 @@ def classification_metrics(pred, # [L, n] or [n] predicted classes
     macro_f1 = f1.sum(1) / present.sum(1)
     pe = (true * predicted).sum(1) / n ** 2
     kappa = torch.where(pe < 1, (acc - pe) / (1 - pe).clamp_min(1e-300), torch.zeros_like(pe))
-    out = dict(acc=acc, macro_f1=macro_f1, chance_acc=(acc - 1 / C) / (1 - 1 / C), kappa=kappa)
+    in_y = true > 0 # classes present in y
+    balanced_acc = (tp / true.clamp_min(1) * in_y).sum(1) / in_y.sum(1)
+    maj = (y == int(maj_c)).double().mean()
+    over_maj = (acc - maj) / (1 - maj) if maj < 1 else torch.full_like(acc, math.nan) # undefined when every label is maj_c
+    out = dict(acc=acc, macro_f1=macro_f1, chance_acc=(acc - 1 / C) / (1 - 1 / C), kappa=kappa,
+               balanced_acc=balanced_acc, acc_over_majority=over_maj)
     return {k: v.numpy() for k, v in out.items()}
 
 # %% ../nbs/06_probes.ipynb #0d6418b1
@@ -103,10 +115,12 @@ class ProbeResult:
     n_classes: int # C
     d: int # feature dimension
     params: dict = field(default_factory=dict) # hyper-parameters used
+    per_layer: dict = field(default_factory=dict) # setting chosen per layer → [L] values (e.g. the ridge); a column of `to_frame()`
 
     def to_frame(self) -> pd.DataFrame:
-        "Tidy table: columns `probe, layer, split` and one column per metric."
-        frames = [pd.DataFrame({"probe": self.probe, "layer": list(self.layers), "split": s, **{k: np.asarray(v) for k, v in m.items()}})
+        "Tidy table: columns `probe, layer, split`, one column per metric, then one per per-layer setting."
+        extra = {k: np.asarray(v) for k, v in self.per_layer.items()}
+        frames = [pd.DataFrame({"probe": self.probe, "layer": list(self.layers), "split": s, **{k: np.asarray(v) for k, v in m.items()}, **extra})
                   for s, m in (("train", self.train), ("test", self.test)) if m]
         return pd.concat(frames, ignore_index=True)
 
@@ -118,20 +132,49 @@ class ProbeResult:
                 f"n_test={self.n_test}; best {'test' if self.test else 'train'} {key}={m[key][best]:.4g} at layer {self.layers[best]})")
 
 # %% ../nbs/06_probes.ipynb #b2dfaa47
-def _ridge_weights(Z:torch.Tensor, # [L, N, d] standardised features
-                   Y:torch.Tensor, # [N, C] centred targets
-                   ridge:float, # relative ridge
-                  ) -> torch.Tensor: # [L, d, C]
-    "Batched (ridge / minimum-norm) least squares through the eigendecomposition of the smaller Gram matrix."
+def _spectrum(Z:torch.Tensor, # [L, N, d] standardised features
+             ) -> tuple[torch.Tensor, torch.Tensor]: # `(U [L, N, r], w [L, r])`, r = min(N, d)
+    "Thin SVD `Z = U diag(√w) Vᵀ` of every layer from one `eigh` of the smaller Gram matrix; dropped directions get `w = 0` and `U = 0`."
     L, N, d = Z.shape
     primal = d <= N
     G = Z.mT @ Z if primal else Z @ Z.mT
     w, Q = torch.linalg.eigh(G)
-    lam = ridge * w.clamp_min(0).sum(-1, keepdim=True) / d
     keep = w > (max(G.shape[-1], 1) * torch.finfo(w.dtype).eps * 10) * w.amax(-1, keepdim=True)
-    inv = torch.where(keep, 1 / (w + lam).clamp_min(1e-300), torch.zeros_like(w))[..., None]
-    if primal: return Q @ (inv * (Q.mT @ (Z.mT @ Y)))
-    return Z.mT @ (Q @ (inv * (Q.mT @ Y)))
+    w = torch.where(keep, w, torch.zeros_like(w))
+    U = (Z @ Q) / w.sqrt().clamp_min(1e-300)[:, None] if primal else Q
+    return torch.where(keep[:, None], U, torch.zeros_like(U)), w
+
+def _ridge_weights(Z:torch.Tensor, # [L, N, d] standardised features
+                   Y:torch.Tensor, # [N, C] centred targets
+                   ridge, # relative ridge: a number, or one per layer `[L]`
+                   spectrum:tuple|None=None, # `_spectrum(Z)`, if already computed
+                  ) -> torch.Tensor: # [L, d, C]
+    "Batched ridge (or, with ridge 0, minimum-norm) least squares from the thin SVD of Z."
+    U, w = _spectrum(Z) if spectrum is None else spectrum
+    lam = torch.as_tensor(ridge, dtype=w.dtype, device=w.device).reshape(-1, 1) * w.sum(-1, keepdim=True) / Z.shape[-1]
+    inv = torch.where(w > 0, 1 / (w + lam).clamp_min(1e-300), torch.zeros_like(w))
+    return Z.mT @ (U @ (inv[..., None] * (U.mT @ Y)))
+
+# %% ../nbs/06_probes.ipynb #82fc14c9
+RIDGE_GRID = tuple(float(10.0 ** e) for e in np.arange(-4, 2.01, 0.5)) # relative ridges tried by `ridge="auto"`: 1e-4 … 1e2, half decades
+
+def _loo_mse(U:torch.Tensor, # [L, N, r] left singular vectors of Z (zero columns where dropped)
+             w:torch.Tensor, # [L, r] squared singular values (0 where dropped)
+             Y:torch.Tensor, # [N, C] centred targets
+             lam:torch.Tensor, # [L, G] absolute ridges
+            ) -> torch.Tensor: # [L, G] leave-one-out MSE
+    "Exact leave-one-out MSE of the ridge fit with an unpenalised intercept, for every layer and ridge."
+    N = U.shape[1]
+    B, U2 = U.mT @ Y, U ** 2 # [L, r, C], [L, N, r]
+    out_res = Y - U @ B # [L, N, C] part of Y outside the span of Z
+    out_lev = (1 - 1 / N - U2.sum(-1)).clamp_min(0) # [L, N] 1 − leverage of the intercept and the span of Z
+    loo = []
+    for g in range(lam.shape[1]):
+        s = torch.where(w > 0, lam[:, g, None] / (w + lam[:, g, None]).clamp_min(1e-300), torch.ones_like(w)) # [L, r] shrinkage
+        e = out_res + U @ (s[..., None] * B) # [L, N, C] train residuals
+        one_minus_h = out_lev + (U2 @ s[..., None])[..., 0] # [L, N] 1 − H_nn
+        loo.append(((e / one_minus_h[..., None].clamp_min(1e-300)) ** 2).mean((1, 2)))
+    return torch.stack(loo, 1)
 
 # %% ../nbs/06_probes.ipynb #bd454822
 def _layer_names(layers, L:int) -> tuple:
@@ -161,33 +204,60 @@ def _splits(X_train, y_train, X_test, y_test, n_classes):
     return Xtr, ytr, Xte, yte, C
 
 # %% ../nbs/06_probes.ipynb #10eb7026
+def _check_ridge(ridge, ridge_grid) -> tuple[bool, tuple]:
+    "Validate `ridge` (a number >= 0 or 'auto') and the grid; returns `(auto, grid)`."
+    auto = isinstance(ridge, str)
+    if (auto and ridge != "auto") or (not auto and not (isinstance(ridge, numbers.Real) and ridge >= 0)):
+        raise ValueError(f"ridge must be >= 0 or 'auto', got {ridge!r}")
+    grid = tuple(float(r) for r in ridge_grid)
+    if auto and (not grid or min(grid) <= 0 or not all(map(math.isfinite, grid))): raise ValueError(f"ridge_grid must hold positive numbers, got {grid!r}")
+    return auto, grid
+
+def _nmse(mse:torch.Tensor, # [L] MSE of the probe on a split
+          Y:torch.Tensor, # [n, C] one-hot labels of that split
+          p:torch.Tensor, # [C] train class frequencies
+         ) -> torch.Tensor: # [L] 1 − MSE / MSE of always predicting p
+    "Normalised MSE against the class-frequency predictor fitted on train (NaN when that predictor is perfect)."
+    base = ((Y - p) ** 2).mean().cpu()
+    return 1 - mse / base if base > 0 else torch.full_like(mse, math.nan)
+
+# %% ../nbs/06_probes.ipynb #5dff4e3b
 def lstsq_probe(X_train, # [N, d] or [N, L+1, d] train features
                 y_train, # [N] integer labels
                 X_test=None, # [n, d] or [n, L+1, d] test features (optional)
                 y_test=None, # [n] test labels
                 *,
-                ridge:float=0.0, # relative ridge λ = ridge·tr(ZᵀZ)/d; 0 = minimum-norm least squares
+                ridge:float|Literal["auto"]=0.0, # relative ridge λ = ridge·tr(ZᵀZ)/d; 0 = minimum-norm least squares; "auto" = per layer, by leave-one-out on train
+                ridge_grid:Sequence[float]=RIDGE_GRID, # relative ridges tried by `ridge="auto"`
                 n_classes:int|None=None, # C; default max label + 1
                 layers:Sequence|None=None, # names of the layers in the output; default 0…L
                 layer_chunk:int|None=None, # layers per batched solve (memory); default all
                 dtype:torch.dtype=torch.float64, # compute dtype
                 device=None, # compute device; default CPU
                ) -> ProbeResult:
-    "Least-squares regression of one-hot labels on standardised features, per layer; MSE on train and test (SPEC §5a)."
-    if ridge < 0: raise ValueError(f"ridge must be >= 0, got {ridge}")
+    "Least-squares regression of one-hot labels on standardised features, per layer: MSE and normalised MSE (`nmse`) on train and test."
+    auto, grid = _check_ridge(ridge, ridge_grid)
     Xtr, ytr, Xte, yte, C = _splits(X_train, y_train, X_test, y_test, n_classes)
     Y = F.one_hot(ytr, C).to(device=device, dtype=dtype)
-    Ybar = Y.mean(0)
-    mse = {"train": [], "test": []}
+    p = Y.mean(0) # train class frequencies = the intercept
+    Yte = None if yte is None else F.one_hot(yte, C).to(device=device, dtype=dtype)
+    mse, chosen, loo = {"train": [], "test": []}, [], []
     for sl in _chunks(Xtr.shape[1], layer_chunk):
         Ztr, *Zte = _standardize(Xtr[:, sl].transpose(0, 1).to(device, dtype), *([] if Xte is None else [Xte[:, sl].transpose(0, 1).to(device, dtype)]))
-        W = _ridge_weights(Ztr, Y - Ybar, ridge)
-        mse["train"].append(((Ztr @ W + Ybar - Y) ** 2).mean((1, 2)).cpu())
-        if Zte: mse["test"].append(((Zte[0] @ W + Ybar - F.one_hot(yte, C).to(device, dtype)) ** 2).mean((1, 2)).cpu())
-    res = {s: ({"mse": torch.cat(v).numpy()} if v else {}) for s, v in mse.items()}
-    L = Xtr.shape[1]
-    return ProbeResult("lstsq", _layer_names(layers, L), res["train"], res["test"], Xtr.shape[0],
-                       0 if Xte is None else Xte.shape[0], C, Xtr.shape[-1], dict(ridge=ridge))
+        U, w = _spectrum(Ztr)
+        if auto:
+            g = torch.tensor(grid, dtype=dtype, device=w.device)
+            loo.append(_loo_mse(U, w, Y - p, w.sum(-1, keepdim=True) / Ztr.shape[-1] * g))
+            rel = g[loo[-1].argmin(1)]
+        else: rel = torch.full((Ztr.shape[0],), float(ridge), dtype=dtype, device=w.device)
+        W = _ridge_weights(Ztr, Y - p, rel, (U, w)); chosen.append(rel.cpu())
+        mse["train"].append(((Ztr @ W + p - Y) ** 2).mean((1, 2)).cpu())
+        if Zte: mse["test"].append(((Zte[0] @ W + p - Yte) ** 2).mean((1, 2)).cpu())
+    res = {s: ({"mse": torch.cat(v).numpy(), "nmse": _nmse(torch.cat(v), Ys, p).numpy()} if v else {}) for (s, v), Ys in zip(mse.items(), (Y, Yte))}
+    layer_ridge = torch.cat(chosen).numpy()
+    params = dict(ridge=ridge, layer_ridge=layer_ridge) | (dict(ridge_grid=grid, loo_mse=torch.cat(loo).cpu().numpy()) if auto else {})
+    return ProbeResult("lstsq", _layer_names(layers, Xtr.shape[1]), res["train"], res["test"], Xtr.shape[0],
+                       0 if Xte is None else Xte.shape[0], C, Xtr.shape[-1], params, {"ridge": layer_ridge})
 
 # %% ../nbs/06_probes.ipynb #4d01e540
 def _fit_logistic(Z:torch.Tensor, # [L, N, d] standardised features
@@ -224,7 +294,7 @@ def logistic_probe(X_train, # [N, d] or [N, L+1, d] train features
                    dtype:torch.dtype=torch.float64, # compute dtype
                    device=None, # compute device; default CPU
                   ) -> ProbeResult:
-    "Multinomial logistic regression on standardised features, per layer: accuracy, macro-F1, chance-corrected accuracy, κ (SPEC §5a)."
+    "Multinomial logistic regression on standardised features, per layer: the metrics of `classification_metrics` on train and test (majority class taken from train)."
     if l2 < 0: raise ValueError(f"l2 must be >= 0, got {l2}")
     if max_iter < 1: raise ValueError(f"max_iter must be >= 1, got {max_iter}")
     Xtr, ytr, Xte, yte, C = _splits(X_train, y_train, X_test, y_test, n_classes)
@@ -234,8 +304,9 @@ def logistic_probe(X_train, # [N, d] or [N, L+1, d] train features
         W, b = _fit_logistic(Ztr, ytr, C, l2, max_iter, tol)
         preds["train"].append((Ztr @ W + b[:, None]).argmax(-1).cpu())
         if Zte: preds["test"].append((Zte[0] @ W + b[:, None]).argmax(-1).cpu())
-    res = {"train": classification_metrics(torch.cat(preds["train"]), ytr, C),
-           "test": classification_metrics(torch.cat(preds["test"]), yte, C) if preds["test"] else {}}
+    maj = _majority(ytr, C)
+    res = {"train": classification_metrics(torch.cat(preds["train"]), ytr, C, maj),
+           "test": classification_metrics(torch.cat(preds["test"]), yte, C, maj) if preds["test"] else {}}
     L = Xtr.shape[1]
     return ProbeResult("logistic", _layer_names(layers, L), res["train"], res["test"], Xtr.shape[0],
                        0 if Xte is None else Xte.shape[0], C, Xtr.shape[-1], dict(l2=l2, max_iter=max_iter))
@@ -246,50 +317,110 @@ def probe_layers(X_train, # [N, d] or [N, L+1, d] train features
                  X_test=None, # [n, ...] test features (optional)
                  y_test=None, # [n] test labels
                  *,
-                 ridge:float=0.0, # relative ridge of the least-squares probe
+                 ridge:float|Literal["auto"]="auto", # relative ridge of the least-squares probe; "auto" = per layer by leave-one-out on train
+                 ridge_grid:Sequence[float]=RIDGE_GRID, # relative ridges tried by `ridge="auto"`
                  l2:float=1e-3, # L2 penalty of the logistic probe
                  n_classes:int|None=None, # C; default max label + 1
                  layers:Sequence|None=None, # names of the layers; default 0…L
                  **kwargs, # passed to both probes (`layer_chunk`, `dtype`, `device`)
-                ) -> pd.DataFrame: # columns layer, split, mse, acc, macro_f1, chance_acc, kappa
+                ) -> pd.DataFrame: # columns layer, split, mse, nmse, ridge, acc, macro_f1, chance_acc, kappa, balanced_acc, acc_over_majority
     "Least-squares and logistic probes on every layer, as one tidy table (layer, split, metric columns)."
-    a = lstsq_probe(X_train, y_train, X_test, y_test, ridge=ridge, n_classes=n_classes, layers=layers, **kwargs).to_frame()
+    a = lstsq_probe(X_train, y_train, X_test, y_test, ridge=ridge, ridge_grid=ridge_grid, n_classes=n_classes, layers=layers, **kwargs).to_frame()
     b = logistic_probe(X_train, y_train, X_test, y_test, l2=l2, n_classes=n_classes, layers=layers, **kwargs).to_frame()
     return a.drop(columns="probe").merge(b.drop(columns="probe"), on=["layer", "split"])
 
 # %% ../nbs/06_probes.ipynb #1fbd03b8
-def _logme_terms(alpha, beta, s2, z2, y2):
-    "γ, ‖m‖², ‖y − Fm‖² for precisions `alpha, beta [L, C]`, squared singular values `s2 [L, r]`, `z2 [L, r, C]`, `y2 [C]`."
-    a, b, t = alpha[:, None], beta[:, None], s2[..., None]
-    den = a + b * t
-    gamma = (b * t / den).sum(1)
-    m2 = (b ** 2 * t * z2 / den ** 2).sum(1)
-    res = (y2 - z2.sum(1) + (a ** 2 * z2 / den ** 2).sum(1)).clamp_min(1e-300)
-    return gamma, m2, res
+def _logme_profile(u:torch.Tensor, # [L, C] log λ, λ = α/β
+                   s2:torch.Tensor, # [L, r] squared singular values of F (0 where dropped)
+                   z2:torch.Tensor, # [L, r, C] squared label coordinates (Uᵀy)² (0 where dropped)
+                   res0:torch.Tensor, # [L, C] ‖y‖² outside the span of the kept directions
+                   N:int, # number of texts
+                  ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]: # `(evidence [L, C], q [L, C], slope d evidence / d log λ [L, C])`
+    "Log evidence (not per sample) maximised over β at fixed λ = α/β, and its slope in log λ."
+    lam, t = u.exp()[:, None], s2[..., None]
+    q = (z2 * lam / (lam + t)).sum(1) + res0 # min_w ‖y − Fw‖² + λ‖w‖²
+    ev = -N / 2 * (math.log(2 * math.pi) + 1 + torch.log(q / N)) - torch.log1p(t / lam).sum(1) / 2
+    slope = -N / 2 * (z2 * lam * t / (lam + t) ** 2).sum(1) / q + (t / (lam + t)).sum(1) / 2
+    return ev, q, slope
 
+# %% ../nbs/06_probes.ipynb #6d6bb08c
+def _grid_golden_max(f, # batched function of u `[L, C]` → `[L, C]`
+                     u_lo:torch.Tensor, # [L, C] lower end of the search
+                     step:float, n:int, # grid spacing and number of steps: u_lo … u_lo + n·step
+                     iters:int=40, # golden-section iterations in the bracket around the best grid point
+                    ) -> torch.Tensor: # [L, C] maximiser
+    "Maximise many 1-D functions at once: a grid, then golden-section search around the best grid point."
+    best_u, best_f = u_lo, f(u_lo)
+    for k in range(1, n + 1):
+        fu = f(u_lo + k * step); better = fu > best_f
+        best_u, best_f = torch.where(better, u_lo + k * step, best_u), torch.where(better, fu, best_f)
+    a, b = torch.maximum(best_u - step, u_lo), torch.minimum(best_u + step, u_lo + n * step)
+    g = (math.sqrt(5) - 1) / 2
+    c, d = b - g * (b - a), a + g * (b - a); fc, fd = f(c), f(d)
+    for _ in range(iters):
+        left = fc >= fd # the maximum lies in [a, d]
+        a, b = torch.where(left, a, c), torch.where(left, d, b)
+        x = torch.where(left, b - g * (b - a), a + g * (b - a)); fx = f(x)
+        c, d, fc, fd = torch.where(left, x, d), torch.where(left, c, x), torch.where(left, fx, fd), torch.where(left, fc, fx)
+    return (a + b) / 2
+
+# %% ../nbs/06_probes.ipynb #f0c308c0
 def _logme(X:torch.Tensor, # [L, N, D] raw features
            y:torch.Tensor, # [N] labels
-           C:int, max_iter:int=100, tol:float=1e-6,
-          ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]: # `(logme [L], alpha [L, C], beta [L, C])`
-    "LogME of every layer: the evidence per sample at MacKay's fixed point, averaged over the C one-hot columns."
+           C:int, lo:float=-12.0, hi:float=8.0, # search range of log10(λ / mean σ²)
+           step:float=0.25, # grid step in decades
+          ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]: # `(logme [L], alpha [L, C], beta [L, C], bounded [L])`
+    "LogME of every layer: per-sample evidence at its maximum over α/β (β profiled out), averaged over the classes present."
     L, N, D = X.shape
     Uf, s, _ = torch.linalg.svd(X, full_matrices=False)
     s2 = s ** 2
+    keep = s2 > max(N, D) * torch.finfo(X.dtype).eps * 10 * s2.amax(-1, keepdim=True)
     Y = F.one_hot(y.to(X.device), C).to(X.dtype)
-    z2 = (Uf.mT @ Y) ** 2
-    y2 = (Y ** 2).sum(0)
-    alpha, beta = torch.ones(L, C, dtype=X.dtype, device=X.device), torch.ones(L, C, dtype=X.dtype, device=X.device)
-    for _ in range(max_iter):
-        gamma, m2, res = _logme_terms(alpha, beta, s2, z2, y2)
-        new_alpha, new_beta = gamma / m2.clamp_min(1e-300), (N - gamma) / res
-        done = ((new_alpha / new_beta - alpha / beta).abs() <= tol * (alpha / beta)).all()
-        alpha, beta = new_alpha, new_beta
-        if done: break
-    gamma, m2, res = _logme_terms(alpha, beta, s2, z2, y2)
-    r = s2.shape[-1]
-    logdet = torch.log(alpha[:, None] + beta[:, None] * s2[..., None]).sum(1) + (D - r) * torch.log(alpha)
-    ev = D / 2 * torch.log(alpha) + N / 2 * torch.log(beta) - logdet / 2 - beta / 2 * res - alpha / 2 * m2 - N / 2 * math.log(2 * math.pi)
-    return (ev / N).mean(-1), alpha, beta
+    z2, y2 = (Uf.mT @ Y) ** 2, Y.sum(0) # [L, r, C], [C]
+    outside = (y2 - z2.sum(1)).clamp_min(0) if s2.shape[-1] < N else torch.zeros_like(z2[:, 0]) # U spans R^N when N ≤ D: only rounding
+    res0 = outside + (z2 * ~keep[..., None]).sum(1) # ‖y‖² outside the kept directions
+    z2, s2 = z2 * keep[..., None], s2 * keep
+    u_lo = (torch.log((s2.sum(-1) / keep.sum(-1).clamp_min(1)).clamp_min(1e-300)) + lo * math.log(10))[:, None].expand(L, C).contiguous()
+    f = lambda u: _logme_profile(u, s2, z2, res0, N)[0]
+    u = _grid_golden_max(f, u_lo, step * math.log(10), round((hi - lo) / step))
+    ev, q, _ = _logme_profile(u, s2, z2, res0, N)
+    present = y2 > 0 # classes with train texts
+    rising = _logme_profile(u_lo, s2, z2, res0, N)[2] < -0.25 # evidence still growing as λ → 0
+    bounded = ((u - u_lo < step * math.log(10)) & rising & present).any(-1)
+    beta = N / q; nan = torch.full_like(beta, math.nan)
+    return (torch.where(present, ev / N, nan).nanmean(-1), torch.where(present, u.exp() * beta, nan),
+            torch.where(present, beta, nan), bounded)
+
+# %% ../nbs/06_probes.ipynb #398e72b6
+def _distinct_rows(X:torch.Tensor, # [N, D] features of one layer
+                   y:torch.Tensor, # [N] labels
+                  ) -> tuple[torch.Tensor, torch.Tensor]: # `(X [M, D], y [M])`, M ≤ N
+    "The distinct (feature, label) rows."
+    u = torch.unique(torch.cat([X, y.to(X)[:, None]], 1), dim=0)
+    return u[:, :-1], u[:, -1].round().long()
+
+def _logme_distinct(X:torch.Tensor, # [L, N, D] raw features
+                    y:torch.Tensor, # [N] labels
+                    C:int,
+                   ) -> dict[str, torch.Tensor]: # logme [L], alpha, beta [L, C], bounded [L], dups [L]
+    "LogME per layer after dropping repeated (feature, label) rows; layers without repeats are computed together."
+    L, N, _ = X.shape
+    distinct = [_distinct_rows(X[l], y.to(X.device)) for l in range(L)]
+    dups = torch.tensor([N - len(t) for _, t in distinct])
+    out = [None] * L
+    clean = [l for l in range(L) if dups[l] == 0]
+    if clean:
+        r = _logme(X[clean], y, C)
+        for i, l in enumerate(clean): out[l] = [t[i] for t in r]
+    for l in range(L):
+        if out[l] is None: out[l] = [t[0] for t in _logme(distinct[l][0][None], distinct[l][1], C)]
+    lm, al, be, bd = (torch.stack(v).cpu() for v in zip(*out))
+    return dict(logme=lm, alpha=al, beta=be, bounded=bd, dups=dups)
+
+def _warn_dups(dups:torch.Tensor, N:int):
+    "One warning for all layers that had repeated (feature, label) rows dropped before LogME."
+    if dups.any(): warnings.warn(f"LogME: dropped repeated (feature, label) rows in {int((dups > 0).sum())} of {len(dups)} layers "
+                                 f"(up to {int(dups.max())} of {N} rows); the counts are in `logme_dups`", stacklevel=3)
 
 # %% ../nbs/06_probes.ipynb #b1d36c22
 def _ledoit_wolf(Xc:torch.Tensor, # [L, N, d] centred features
@@ -342,7 +473,7 @@ def _rankme(X:torch.Tensor, # [L, N, d] features
 def _knn_acc(Xtr:torch.Tensor, ytr:torch.Tensor, # [L, N, d], [N]
              Xte:torch.Tensor, yte:torch.Tensor, # [L, n, d], [n]
              C:int, k:int=10, chunk:int=1024) -> torch.Tensor: # [L] test accuracy
-    "Cosine k-nearest-neighbour accuracy, train → test, all layers at once."
+    "Cosine k-nearest-neighbour accuracy, train → test, all layers at once (uses the test labels: a target, not a predictor)."
     A, B = F.normalize(Xtr, dim=-1), F.normalize(Xte, dim=-1)
     ytr = ytr.to(Xtr.device)
     correct = torch.zeros(Xtr.shape[0], dtype=torch.long)
@@ -367,18 +498,21 @@ def baselines(X_train, # [N, d] or [N, L+1, d] train features
               layer_chunk:int|None=None, # layers processed together (memory); default all
               dtype:torch.dtype=torch.float64, # compute dtype
               device=None, # compute device; default CPU
-             ) -> pd.DataFrame: # columns layer, logme, h_score, rankme[, knn_acc]
-    "LogME, H-score (shrunk), RankMe (on the train features) and kNN test accuracy for every layer."
+             ) -> pd.DataFrame: # columns layer, logme, h_score, rankme[, knn_acc], logme_dups, logme_bounded
+    "LogME, H-score (shrunk), RankMe (train split only) and kNN test accuracy (uses test labels: a target) for every layer, with LogME's diagnostics."
     if shrinkage not in ("ledoit_wolf", "ridge", "none"): raise ValueError(f"shrinkage must be 'ledoit_wolf', 'ridge' or 'none', got {shrinkage!r}")
     if k < 1: raise ValueError(f"k must be >= 1, got {k}")
     if ridge < 0: raise ValueError(f"ridge must be >= 0, got {ridge}")
     Xtr, ytr, Xte, yte, C = _splits(X_train, y_train, X_test, y_test, n_classes)
-    out = {"logme": [], "h_score": [], "rankme": [], "knn_acc": []}
+    out = {"logme": [], "h_score": [], "rankme": [], "knn_acc": [], "logme_dups": [], "logme_bounded": []}
     for sl in _chunks(Xtr.shape[1], layer_chunk):
         A = Xtr[:, sl].transpose(0, 1).to(device, dtype)
-        out["logme"].append(_logme(A, ytr, C)[0].cpu()); out["h_score"].append(_h_score(A, ytr, C, shrinkage, ridge).cpu())
+        lm = _logme_distinct(A, ytr, C)
+        out["logme"].append(lm["logme"]); out["logme_dups"].append(lm["dups"]); out["logme_bounded"].append(lm["bounded"])
+        out["h_score"].append(_h_score(A, ytr, C, shrinkage, ridge).cpu())
         out["rankme"].append(_rankme(A).cpu())
         if Xte is not None: out["knn_acc"].append(_knn_acc(A, ytr, Xte[:, sl].transpose(0, 1).to(device, dtype), yte, C, k).cpu())
+    _warn_dups(torch.cat(out["logme_dups"]), Xtr.shape[0])
     L = Xtr.shape[1]
     df = pd.DataFrame({"layer": list(_layer_names(layers, L))})
     for key, v in out.items():
@@ -393,9 +527,13 @@ def _one(X, y, n_classes):
 def logme(X, # [N, d] or [N, L+1, d] features
           y, # [N] integer labels
           *, n_classes:int|None=None, # C; default max label + 1
-         ) -> np.ndarray: # [L] LogME per layer (higher = more transferable)
-    "LogME (You et al., 2021) of every layer."
-    A, t, C = _one(X, y, n_classes); return _logme(A, t, C)[0].numpy()
+          return_diagnostics:bool=False, # also return `dict(dups, bounded, alpha, beta)` per layer
+         ): # [L] LogME per layer (higher = more transferable)[, diagnostics]
+    "LogME (You et al., 2021) of every layer, on the distinct (feature, label) rows; always finite."
+    A, t, C = _one(X, y, n_classes)
+    r = _logme_distinct(A, t, C); _warn_dups(r["dups"], A.shape[1])
+    v = r["logme"].numpy()
+    return (v, {k: r[k].numpy() for k in ("dups", "bounded", "alpha", "beta")}) if return_diagnostics else v
 
 def h_score(X, # [N, d] or [N, L+1, d] features
             y, # [N] integer labels
@@ -416,7 +554,7 @@ def knn_accuracy(X_train, y_train, X_test, y_test, # features [N, (L+1,) d] and 
                  *, k:int=10, # neighbours
                  n_classes:int|None=None, # C; default max label + 1
                 ) -> np.ndarray: # [L] test accuracy per layer
-    "Cosine k-nearest-neighbour accuracy (train → test) of every layer."
+    "Cosine k-nearest-neighbour accuracy (train → test) of every layer. It uses the test labels: a target, like the probes, not a predictor."
     if k < 1: raise ValueError(f"k must be >= 1, got {k}")
     Xtr, ytr, Xte, yte, C = _splits(X_train, y_train, X_test, y_test, n_classes)
     return _knn_acc(Xtr.transpose(0, 1).double(), ytr, Xte.transpose(0, 1).double(), yte, C, k).numpy()
@@ -424,7 +562,7 @@ def knn_accuracy(X_train, y_train, X_test, y_test, # features [N, (L+1,) d] and 
 # %% ../nbs/06_probes.ipynb #027aac9f
 @dataclass(frozen=True)
 class HeadProbeConfig:
-    "Hyper-parameters of the paper's head probe (SPEC §5b defaults)."
+    "Hyper-parameters of the paper's head probe (defaults: the paper's settings)."
     dropout:float=0.05 # dropout on the pooled features
     lr:float=1e-4 # AdamW learning rate
     weight_decay:float=0.01 # AdamW weight decay (torch's default; the paper does not state it)
@@ -458,7 +596,7 @@ class HeadProbeResult:
     "Outcome of the head probe: `linear_acc` is the test accuracy the paper reports."
     linear_acc:float # test accuracy
     train_acc:float # train accuracy (eval mode)
-    test_metrics:dict # accuracy, macro-F1, chance-corrected accuracy, κ on the test split
+    test_metrics:dict # the metrics of `classification_metrics` on the test split (majority class from train)
     losses:np.ndarray # [epochs] mean train loss per epoch
     state_dict:dict # trained head weights
     config:HeadProbeConfig
@@ -473,13 +611,13 @@ def head_probe(X_train, # [N, d] or [N, L+1, d] train features (uses `config.lay
                y_train, # [N] integer labels
                X_test, # [n, d] or [n, L+1, d] test features
                y_test, # [n] test labels
-               config:HeadProbeConfig|None=None, # hyper-parameters; default SPEC §5b
+               config:HeadProbeConfig|None=None, # hyper-parameters; default the paper's
                *,
                n_classes:int|None=None, # C; default max label + 1
                device=None, # training device; default CPU
                progress:bool=False, # show a progress bar over epochs
               ) -> HeadProbeResult:
-    "The paper's frozen-backbone probe on cached pooled features: dropout + linear head, cross-entropy, AdamW (SPEC §5b)."
+    "The paper's frozen-backbone probe on cached pooled features: dropout + linear head, cross-entropy, AdamW."
     cfg = config or HeadProbeConfig()
     Xtr, ytr, Xte, yte, C = _splits(X_train, y_train, X_test, y_test, n_classes)
     A, B = Xtr[:, cfg.layer].float().to(device), Xte[:, cfg.layer].float().to(device)
@@ -496,6 +634,6 @@ def head_probe(X_train, # [N, d] or [N, L+1, d] train features (uses `config.lay
             losses.append(tot / A.shape[0])
     head.eval()
     with torch.no_grad(): ptr, pte = head(A).argmax(-1).cpu(), head(B).argmax(-1).cpu()
-    m = {k: float(v[0]) for k, v in classification_metrics(pte, yte, C).items()}
+    m = {k: float(v[0]) for k, v in classification_metrics(pte, yte, C, _majority(ytr, C)).items()}
     return HeadProbeResult(m["acc"], float((ptr == ytr).double().mean()), m, np.array(losses),
                            {k: v.detach().cpu().clone() for k, v in head.state_dict().items()}, cfg)

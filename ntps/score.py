@@ -6,14 +6,16 @@
 from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, Sequence
+import warnings
 import numpy as np
 import pandas as pd
 import torch
 from .linalg import gen_eigh, nested_orth, orth_basis, symmetrize, _as_tensor
 
 # %% auto #0
-__all__ = ['PAPER_FRACTIONS', 'ntps', 'Subspace', 'perception_subspace', 'next_token_subspace', 'nested_scores', 'layer_curve',
-           'synthetic_moments', 'ntps_curve']
+__all__ = ['PAPER_FRACTIONS', 'VARIANTS', 'ntps', 'Subspace', 'perception_subspace', 'next_token_subspace', 'nested_scores',
+           'layer_curve', 'synthetic_features_labels', 'synthetic_moments', 'ntps_curve', 'PermutationNull',
+           'permutation_null', 'shrinkage_intensity', 'shrinkage_ridge']
 
 # %% ../nbs/04_score.ipynb #d0afb956
 def _check_pair(U, V):
@@ -28,7 +30,7 @@ def _check_pair(U, V):
 def ntps(U, # [d, k] perception directions, used as returned (not orthonormalised)
          V, # [d, m] next-token directions (only their span matters)
         ) -> float: # ‖P_V U‖²_F / ‖U‖²_F in [0, 1]
-    "Next Token Perception Score: the fraction of `U`'s energy inside span(`V`) (SPEC §3)."
+    "Next Token Perception Score: the fraction of `U`'s energy inside span(`V`)."
     U, V = _check_pair(U, V)
     nu = (U ** 2).sum()
     if nu == 0: raise ValueError("U is zero: the score ‖P_V U‖²/‖U‖² is undefined")
@@ -92,71 +94,156 @@ def nested_scores(U, # [d, r] perception directions in order
     kv, ku = torch.as_tensor(np.asarray(kv, dtype=np.int64)), torch.as_tensor(np.asarray(ku, dtype=np.int64))
     if len(kv) and (kv.min() < 1 or kv.max() > V.shape[1] or ku.min() < 1 or ku.max() > U.shape[1]):
         raise ValueError(f"k out of range: kv must be in 1…{V.shape[1]}, ku in 1…{U.shape[1]}")
-    if orthonormal_U: U = nested_orth(U)
-    P = _prefix_energy(nested_orth(V), U)
+    return _scores(nested_orth(V), nested_orth(U) if orthonormal_U else U, kv, ku)
+
+def _scores(Q, U, kv, ku):
+    "NTPS(U[:, :ku[i]], span Q[:, :kv[i]]) for nested orthonormal Q: one product and a 2-D prefix sum."
+    P = _prefix_energy(Q, U)
     norms = torch.nn.functional.pad((U ** 2).sum(0).cumsum(0), (1, 0))
     return (P[kv, ku] / norms[ku]).cpu().numpy()
 
-# %% ../nbs/04_score.ipynb #28851e45
+# %% ../nbs/04_score.ipynb #b24ae8d3
 PAPER_FRACTIONS = tuple(round(0.05 * i, 2) for i in range(1, 20))
+VARIANTS = ("ntps", "ntps_orth", "ntps_white") # the score variants of every row (and of the permutation null)
 
-def _sqrt_psd(S):
-    w, Q = torch.linalg.eigh(symmetrize(S))
-    return (Q * w.clamp(min=0).sqrt()) @ Q.T
+def _with_ridge(S, eps:float):
+    "`S + eps·tr(S)/d·I`, the ridge convention of `gen_eigh`."
+    if not eps: return S
+    d = S.shape[-1]
+    return S + eps * torch.trace(S) / d * torch.eye(d, dtype=S.dtype, device=S.device)
 
-# %% ../nbs/04_score.ipynb #ac66479c
-def layer_curve(S_xx, S_xy, S_cc, S_ch, # the four moments of one layer (SPEC §1): [d,d], [d,C], [d,d], [d,d]
-                ks:Sequence[int]|None=None, # k values to report (topk mode); default 1…K
-                *, mode:Literal["topk", "paper"]="topk", # see above
-                fractions:Sequence[float]=PAPER_FRACTIONS, # paper mode: fractions of the retained ranks
-                tol:float|None=None, # relative eigenvalue cut-off for S_xx and S_cc
-                ridge:float=0.0, # relative ridge on S_xx and S_cc
-                ridge_xx:float|None=None, # ridge on S_xx only (overrides `ridge` there): shrinkage for few texts
-                backend:Literal["torch", "scipy"]="torch", # eigen-solver
-               ) -> pd.DataFrame: # one row per k: k, ku, ntps, ntps_orth, ntps_white, chance, ntps_cc, r, m
-    "The NTPS–k curve of one layer and its variants, from one eigendecomposition per problem."
-    if mode not in ("topk", "paper"): raise ValueError(f"mode must be 'topk' or 'paper', got {mode!r}")
+def _check_layer(S_xx, S_xy, S_cc, S_ch):
+    "The four moments of one layer as float64 tensors, shapes checked against `S_xx`."
     S_xx = _as_tensor(S_xx, "S_xx", torch.float64)
     d = S_xx.shape[-1]
-    for nm, S, shp in (("S_cc", S_cc, (d, d)), ("S_ch", S_ch, (d, d))):
-        if tuple(_as_tensor(S, nm).shape) != shp: raise ValueError(f"{nm} must have shape {shp} to match S_xx, got {tuple(_as_tensor(S, nm).shape)}")
-    if _as_tensor(S_xy, "S_xy").shape[0] != d: raise ValueError(f"S_xy must have {d} rows to match S_xx, got shape {tuple(_as_tensor(S_xy, 'S_xy').shape)}")
-    pu = perception_subspace(S_xx, S_xy, tol=tol, ridge=ridge if ridge_xx is None else ridge_xx, backend=backend)
-    pv = next_token_subspace(S_cc, S_ch, tol=tol, ridge=ridge, backend=backend)
+    S_xy, S_cc, S_ch = (_as_tensor(S, nm, torch.float64) for S, nm in ((S_xy, "S_xy"), (S_cc, "S_cc"), (S_ch, "S_ch")))
+    for nm, S in (("S_cc", S_cc), ("S_ch", S_ch)):
+        if tuple(S.shape) != (d, d): raise ValueError(f"{nm} must have shape {(d, d)} to match S_xx, got {tuple(S.shape)}")
+    if S_xy.shape[0] != d: raise ValueError(f"S_xy must have {d} rows to match S_xx, got shape {tuple(S_xy.shape)}")
+    if S_xy.ndim != 2: raise ValueError(f"S_xy must be 2-D [d, C], got shape {tuple(S_xy.shape)}")
+    return S_xx, S_xy, S_cc, S_ch
+
+# %% ../nbs/04_score.ipynb #abda7b68
+@dataclass(frozen=True)
+class _Geometry:
+    "What every score of one layer needs besides U: the whitening of S_xx and orthonormal bases of V and S_xx^{1/2} V."
+    W: torch.Tensor # [d, m_x] Q_r diag(w_r)^{-1/2}: whitening on the range of the (ridged) S_xx
+    Q_r: torch.Tensor # [d, m_x] the kept eigenvectors of S_xx (= S_xx^{1/2} W)
+    Sh: torch.Tensor # [d, d] S_xx^{1/2}
+    Qv: torch.Tensor # [d, m] nested orthonormal basis of V
+    Qw: torch.Tensor # [d, m] nested orthonormal basis of S_xx^{1/2} V
+
+def _geometry(S_xx, V, tol, ridge) -> _Geometry:
+    "One eigendecomposition of the (ridged) S_xx, with the cut-off rule of `gen_eigh`, and two QRs."
+    B = _with_ridge(symmetrize(S_xx), ridge)
+    w, Q = torch.linalg.eigh(B)
+    keep = w > (B.shape[0] * torch.finfo(B.dtype).eps if tol is None else tol) * w.abs().max()
+    Sh = (Q * w.clamp(min=0).sqrt()) @ Q.T
+    return _Geometry(W=Q[:, keep] / w[keep].sqrt(), Q_r=Q[:, keep], Sh=Sh, Qv=nested_orth(V), Qw=nested_orth(Sh @ V))
+
+# %% ../nbs/04_score.ipynb #dde993e1
+def _select(pu:Subspace, pv:Subspace, ks, mode, fractions):
+    "Directions in scoring order and (kv, ku, fraction) per row: top-k, or the paper's fractions of ascending vectors."
     m, r = pv.X.shape[1], pu.rank
-    if r == 0: raise ValueError("S_xy is zero (or numerically zero): there is no perception subspace; check the labels")
     if mode == "topk":
         ks = np.arange(1, m + 1) if ks is None else np.asarray(ks, dtype=np.int64)
         if ks.ndim != 1 or len(ks) == 0 or ks.min() < 1 or ks.max() > m:
             raise ValueError(f"ks must be integers in 1…{m} (the retained rank of S_cc), got {ks if len(ks) < 10 else ks[[0, -1]]}")
-        U, V, kv, ku = pu.X[:, :r], pv.X, ks, np.minimum(ks, r)
-        frac = np.full(len(ks), np.nan)
-    else:
-        mu = pu.X.shape[1]
-        frac = np.asarray(fractions, dtype=float)
-        kv, ku = np.floor(frac * m + 1e-9).astype(np.int64), np.floor(frac * mu + 1e-9).astype(np.int64)
-        ok = (kv >= 1) & (ku >= 1)
-        frac, kv, ku = frac[ok], kv[ok], ku[ok]
-        U, V = pu.X.flip(1), pv.X.flip(1) # ascending order, as the released scorer
-    rx = ridge if ridge_xx is None else ridge_xx
-    Sh = _sqrt_psd(S_xx + rx * torch.trace(S_xx) / d * torch.eye(d, dtype=S_xx.dtype, device=S_xx.device))
-    q = Sh @ U # whitened perception directions: orthonormal when S_xx ≻ 0
-    raw = nested_scores(U, V, kv, ku)
-    orth = nested_scores(U, V, kv, ku, orthonormal_U=True)
-    white = nested_scores(q, Sh @ V, kv, ku, orthonormal_U=True)
-    chance = kv / d
-    with np.errstate(invalid="ignore", divide="ignore"): cc = np.where(kv < d, (raw - chance) / (1 - chance), np.nan)
-    return pd.DataFrame(dict(k=kv, ku=ku, fraction=frac, ntps=raw, ntps_orth=orth, ntps_white=white,
-                             chance=chance, ntps_cc=cc, r=r, m=m))
+        return pu.X[:, :r], pv.X, ks, np.minimum(ks, r), np.full(len(ks), np.nan)
+    frac = np.asarray(fractions, dtype=float)
+    kv, ku = np.floor(frac * m + 1e-9).astype(np.int64), np.floor(frac * pu.X.shape[1] + 1e-9).astype(np.int64)
+    ok = (kv >= 1) & (ku >= 1)
+    return pu.X.flip(1), pv.X.flip(1), kv[ok], ku[ok], frac[ok] # ascending order, as the released scorer
 
-# %% ../nbs/04_score.ipynb #339dea0d
-def synthetic_moments(d:int=30, # hidden size
-                      C:int=3, # number of classes
-                      *, aligned:bool=True, # label directions among the top next-token directions?
-                      n:int=4000, # number of texts
-                      seed:int=0, # random seed
-                     ) -> dict: # S_xx, S_xy, S_cc, S_ch as float64 tensors
-    "Moments of a linear-Gaussian toy model where the overlap of the two subspaces is known."
+def _solved_curve(S_xx, S_xy, S_cc, S_ch, ks, mode, fractions, tol, ridge, rx, backend):
+    "Rows k, ku, fraction, the three variants, r, m (float64 solve), and the geometry the permutation null reuses."
+    pu = perception_subspace(S_xx, S_xy, tol=tol, ridge=rx, backend=backend)
+    pv = next_token_subspace(S_cc, S_ch, tol=tol, ridge=ridge, backend=backend)
+    if pu.rank == 0: raise ValueError("S_xy is zero (or numerically zero): there is no perception subspace; check the labels")
+    U, V, kv, ku, frac = _select(pu, pv, ks, mode, fractions)
+    geo = _geometry(S_xx, V, tol, rx)
+    kt, kut = torch.as_tensor(kv), torch.as_tensor(ku)
+    sc = dict(ntps=_scores(geo.Qv, U, kt, kut), ntps_orth=_scores(geo.Qv, nested_orth(U), kt, kut),
+              ntps_white=_scores(geo.Qw, nested_orth(geo.Sh @ U), kt, kut)) # whitened directions Sh U: orthonormal when S_xx ≻ 0
+    return pd.DataFrame(dict(k=kv, ku=ku, fraction=frac, **sc, r=pu.rank, m=pv.X.shape[1])), geo
+
+# %% ../nbs/04_score.ipynb #65a8c378
+def _degenerate(k, m:int, d:int, n:int|None=None):
+    "`degenerate`: k ≥ m − 1 or k/d ≥ 0.9; `degenerate_white`: that, or k ≥ N (the whitened score is 1 there)."
+    k = np.asarray(k)
+    deg = (k >= m - 1) | (k / d >= 0.9)
+    return deg, (deg | (k >= n)) if n is not None else deg.copy()
+
+def _annotate(df, d:int, rx:float, N:int|None):
+    "Add random_level, ntps_vs_random, ridge_xx, degenerate and degenerate_white to the rows."
+    k = df.k.values
+    df.insert(6, "random_level", k / d)
+    with np.errstate(invalid="ignore", divide="ignore"): df.insert(7, "ntps_vs_random", np.where(k < d, (df.ntps - k / d) / (1 - k / d), np.nan))
+    df["ridge_xx"] = float(rx)
+    df["degenerate"], df["degenerate_white"] = _degenerate(k, int(df.m.iloc[0]) if len(df) else 0, d, N)
+    return df
+
+# %% ../nbs/04_score.ipynb #82537ce3
+def _n_texts(X, n_texts):
+    "N: the rows of the features when given (checked against `n_texts`), else `n_texts` (or None)."
+    if n_texts is not None and (int(n_texts) != n_texts or n_texts < 1): raise ValueError(f"n_texts must be a positive integer, got {n_texts!r}")
+    if X is None: return None if n_texts is None else int(n_texts)
+    if n_texts is not None and int(n_texts) != len(X): raise ValueError(f"n_texts = {n_texts} but features have {len(X)} rows: they come from different runs")
+    return len(X)
+
+def _ridge_on_xx(ridge, ridge_xx, X, mode):
+    "The relative ridge put on S_xx: `ridge_xx` (a number, or 'auto' from the features), else `ridge`."
+    if isinstance(ridge_xx, str):
+        if ridge_xx != "auto": raise ValueError(f"ridge_xx must be a number >= 0, None or 'auto', got {ridge_xx!r}")
+        if X is None: raise ValueError("ridge_xx='auto' needs the pooled features (pass features=… and labels=…); otherwise pass a number")
+        rx = shrinkage_ridge(X) # X is already centred when the moments are
+    else:
+        rx = ridge if ridge_xx is None else float(ridge_xx)
+        if rx < 0: raise ValueError(f"ridge_xx must be >= 0, got {rx}")
+    if mode == "released" and (rx or ridge): raise ValueError("mode='released' reproduces the released scorer, which has no ridge: leave ridge and ridge_xx at 0")
+    return rx
+
+# %% ../nbs/04_score.ipynb #d6fa1240
+def layer_curve(S_xx, S_xy, S_cc, S_ch, # the four moments of one layer: [d,d], [d,C], [d,d], [d,d]
+                ks:Sequence[int]|None=None, # k values to report (topk mode); default 1…K
+                *, mode:Literal["topk", "paper", "released"]="topk", # see above
+                fractions:Sequence[float]=PAPER_FRACTIONS, # paper/released modes: fractions of the retained ranks
+                tol:float|None=None, # relative eigenvalue cut-off for S_xx and S_cc
+                ridge:float=0.0, # relative ridge on S_xx and S_cc
+                ridge_xx:float|Literal["auto"]|None=None, # ridge on S_xx only (overrides `ridge` there); "auto": Ledoit–Wolf from `features`
+                backend:Literal["torch", "scipy"]="torch", # eigen-solver
+                features=None, # [N, d] the mean-pooled features S_xx and S_xy were built from (same order as `labels`)
+                labels=None, # [N] integer class labels 0…C-1
+                n_perm:int=100, # label permutations for the null (0: none; else >= 50)
+                seed:int=0, # seed of the permutations
+                n_texts:int|None=None, # N, when `features` are not given (for the N ≤ d warning and `degenerate_white`)
+               ) -> pd.DataFrame: # one row per k (columns: see above; null columns with `features`)
+    "The NTPS–k curve of one layer, its variants, the random level and (with `features`) the permutation null."
+    if mode not in ("topk", "paper", "released"): raise ValueError(f"mode must be 'topk', 'paper' or 'released', got {mode!r}")
+    S_xx, S_xy, S_cc, S_ch = _check_layer(S_xx, S_xy, S_cc, S_ch)
+    d = S_xx.shape[-1]
+    X = None if features is None and labels is None else _matching_features(S_xy, features, labels)[0]
+    N = _n_texts(X, n_texts)
+    rx = _ridge_on_xx(ridge, ridge_xx, X, mode)
+    if N is not None and N <= d and rx == 0 and mode != "released":
+        warnings.warn(f"S_xx is singular with N ≤ d texts (N = {N}, d = {d}); use ridge_xx='auto'", stacklevel=2)
+    if mode == "released": df = _released_curve(S_xx, S_xy, S_cc, S_ch, fractions, backend)
+    else: df, geo = _solved_curve(S_xx, S_xy, S_cc, S_ch, ks, mode, fractions, tol, ridge, rx, backend)
+    df = _annotate(df, d, rx, N)
+    if X is None or not n_perm: return df
+    if mode != "topk": raise ValueError(f"the permutation null needs mode='topk' (got {mode!r}); pass n_perm=0 to use the features only for ridge_xx='auto'")
+    null = _null(S_xy, geo, features, labels, df.k.values, _permutations(N, n_perm, seed))
+    return pd.concat([df, null.summary(df)], axis=1)
+
+# %% ../nbs/04_score.ipynb #a958856c
+def synthetic_features_labels(d:int=30, # hidden size
+                              C:int=3, # number of classes
+                              *, aligned:bool=True, # label directions among the top next-token directions?
+                              informative:bool=True, # False: labels shuffled, independent of the features
+                              n:int=4000, # number of texts
+                              seed:int=0, # random seed
+                             ) -> dict: # features [n, d], labels [n], S_xx, S_xy, S_cc, S_ch (float64)
+    "A linear-Gaussian toy model where the overlap of the two subspaces is known: pooled features, labels and the four moments."
     if not 2 <= C <= d // 2: raise ValueError(f"C must be in 2…d/2 = {d // 2}, got {C}")
     g = torch.Generator().manual_seed(seed)
     Q, _ = torch.linalg.qr(torch.randn(d, d, generator=g, dtype=torch.float64))
@@ -164,41 +251,250 @@ def synthetic_moments(d:int=30, # hidden size
     idx = list(range(C)) if aligned else list(range(d - 1, d - 1 - C, -1)) # the C directions the label reads
     x = torch.randn(n, d, generator=g, dtype=torch.float64) * scales @ Q.T + 2.0 * Q[:, idx[-1]] # pooled features, with an offset
     s_ = x @ Q[:, idx[:-1]] # [n, C-1] label scores
-    y = torch.nn.functional.one_hot(torch.cat([s_, -s_.sum(1, keepdim=True)], 1).argmax(1), C).to(x)
+    labels = torch.cat([s_, -s_.sum(1, keepdim=True)], 1).argmax(1)
     c = torch.randn(n, d, generator=g, dtype=torch.float64) * scales @ Q.T # contexts
     Wt = Q @ torch.diag(torch.linspace(2, 0.01, d, dtype=torch.float64)) @ Q.T # next-token map: top directions = first columns of Q
     h = c @ Wt + 0.1 * torch.randn(n, d, generator=g, dtype=torch.float64)
-    return dict(S_xx=x.T @ x / n, S_xy=x.T @ y / n, S_cc=c.T @ c / n, S_ch=c.T @ h / n)
+    if not informative: labels = labels[torch.randperm(n, generator=g)]
+    y = torch.nn.functional.one_hot(labels, C).to(x)
+    return dict(features=x, labels=labels, S_xx=x.T @ x / n, S_xy=x.T @ y / n, S_cc=c.T @ c / n, S_ch=c.T @ h / n)
 
-# %% ../nbs/04_score.ipynb #977067b4
-def ntps_curve(S_xx, # [L+1, d, d] or [d, d]; or an object with attributes S_xx, S_xy, S_cc, S_ch
+def synthetic_moments(d:int=30, C:int=3, *, aligned:bool=True, n:int=4000, seed:int=0) -> dict: # S_xx, S_xy, S_cc, S_ch
+    "The four moments of `synthetic_features_labels` (same arguments)."
+    f = synthetic_features_labels(d, C, aligned=aligned, n=n, seed=seed)
+    return {k: f[k] for k in ("S_xx", "S_xy", "S_cc", "S_ch")}
+
+# %% ../nbs/04_score.ipynb #b1c74884
+def ntps_curve(S_xx, # [L+1, d, d] or [d, d]; or an object with attributes S_xx, S_xy, S_cc, S_ch (and n)
                S_xy=None, # [L+1, d, C] or [d, C]
                S_cc=None, # [L+1, d, d] or [d, d]
                S_ch=None, # [L+1, d, d] or [d, d]
                ks:Sequence[int]|None=None, # k values (topk mode); default 1…K per layer
-               *, mode:Literal["topk", "paper"]="topk", # "topk" (SPEC §3 default) or the authors' "paper" scorer
+               *, mode:Literal["topk", "paper", "released"]="topk", # see `layer_curve`
                layers:Sequence[int]|None=None, # subset of layers; default all
+               features=None, # [N, L+1, d] pooled features of every layer (or [N, d] for one layer)
+               labels=None, # [N] integer class labels
+               n_texts:int|None=None, # N without features; default the `n` of a moments object
                progress:bool=True, # show a progress bar over layers
-               **kwargs, # passed to `layer_curve`: fractions, tol, ridge, ridge_xx, backend
-              ) -> pd.DataFrame: # columns layer, k, ku, fraction, ntps, ntps_orth, ntps_white, chance, ntps_cc, r, m
-    "NTPS for every layer and every k: one eigendecomposition per problem per layer (SPEC §3)."
+               **kwargs, # passed to `layer_curve`: fractions, tol, ridge, ridge_xx, backend, n_perm, seed
+              ) -> pd.DataFrame: # columns layer, then those of `layer_curve`
+    "NTPS for every layer and every k: one eigendecomposition per problem per layer, with an optional permutation null."
     if S_xy is None and all(hasattr(S_xx, a) for a in ("S_xx", "S_xy", "S_cc", "S_ch")):
+        n_texts = getattr(S_xx, "n", None) if n_texts is None else n_texts
         S_xx, S_xy, S_cc, S_ch = S_xx.S_xx, S_xx.S_xy, S_xx.S_cc, S_xx.S_ch
     if S_xy is None or S_cc is None or S_ch is None:
         raise TypeError("ntps_curve needs S_xx, S_xy, S_cc and S_ch (or one object with those attributes)")
     mats = [_as_tensor(S, nm, torch.float64) for S, nm in ((S_xx, "S_xx"), (S_xy, "S_xy"), (S_cc, "S_cc"), (S_ch, "S_ch"))]
     if mats[0].ndim == 2: mats = [m_[None] for m_ in mats]
     if mats[0].ndim != 3: raise ValueError(f"S_xx must be [d, d] or [L+1, d, d], got shape {tuple(mats[0].shape)}")
-    n_layers = mats[0].shape[0]
+    n_layers, d = mats[0].shape[0], mats[0].shape[-1]
     for m_, nm in zip(mats[1:], ("S_xy", "S_cc", "S_ch")):
         if m_.ndim != 3 or m_.shape[0] != n_layers: raise ValueError(f"{nm} must have the same leading layer axis as S_xx ({n_layers}), got shape {tuple(m_.shape)}")
     layers = range(n_layers) if layers is None else list(layers)
     for l in layers:
         if not (0 <= l < n_layers): raise ValueError(f"layers must be in 0…{n_layers - 1}, got {l}")
+    F = _layer_features(features, n_layers, d)
+    _warn_few_texts(F.shape[0] if F is not None else n_texts, d, mode, kwargs)
     from tqdm.auto import tqdm
     frames = []
-    for l in tqdm(layers, desc="NTPS per layer", disable=not progress or len(layers) < 2, leave=False):
-        try: frames.append(layer_curve(*(m_[l] for m_ in mats), ks, mode=mode, **kwargs).assign(layer=l))
-        except ValueError as e: raise ValueError(f"layer {l}: {e}") from None
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="S_xx is singular") # warned once above
+        for l in tqdm(layers, desc="NTPS per layer", disable=not progress or len(layers) < 2, leave=False):
+            try: frames.append(layer_curve(*(m_[l] for m_ in mats), ks, mode=mode, features=None if F is None else F[:, l],
+                                           labels=labels, n_texts=n_texts, **kwargs).assign(layer=l))
+            except ValueError as e: raise ValueError(f"layer {l}: {e}") from None
     df = pd.concat(frames, ignore_index=True)
     return df[["layer"] + [c for c in df.columns if c != "layer"]]
+
+# %% ../nbs/04_score.ipynb #a315dc6f
+def _layer_features(features, n_layers:int, d:int):
+    "Features as [N, L+1, d] (kept in their dtype), or None."
+    if features is None: return None
+    F = _as_tensor(features, "features")
+    if F.ndim == 2 and n_layers == 1: F = F[:, None]
+    if F.ndim != 3 or F.shape[1:] != (n_layers, d): raise ValueError(f"features must be [N, L+1={n_layers}, d={d}] (as collect_moments(..., keep_features=True) returns), got shape {tuple(F.shape)}")
+    return F
+
+def _warn_few_texts(N, d:int, mode, kwargs):
+    "Warn when N ≤ d and S_xx gets no ridge (once per `ntps_curve` call)."
+    rx = kwargs.get("ridge_xx")
+    if N is not None and N <= d and mode != "released" and (kwargs.get("ridge", 0.0) if rx is None else rx) == 0:
+        warnings.warn(f"S_xx is singular with N ≤ d texts (N = {N}, d = {d}); use ridge_xx='auto'", stacklevel=3)
+
+# %% ../nbs/04_score.ipynb #8cf89369
+def _matching_features(S_xy, features, labels, rtol:float=1e-6):
+    "Features X [N, d] (float64, centred when the moments are) and one-hot labels [N, C] that reproduce `S_xy`."
+    if features is None or labels is None: raise ValueError("features and labels must be given together (the pooled features [N, d] and their [N] class labels)")
+    X = _as_tensor(features, "features", torch.float64)
+    d, C = S_xy.shape
+    if X.ndim != 2 or X.shape[1] != d: raise ValueError(f"features must be [N, d={d}] for one layer, got shape {tuple(X.shape)}")
+    y = labels.cpu() if isinstance(labels, torch.Tensor) else torch.as_tensor(np.array(labels))
+    if y.ndim != 1 or len(y) != len(X): raise ValueError(f"labels must be 1-D with one entry per row of features ({len(X)}), got shape {tuple(y.shape)}")
+    if y.is_floating_point() and not bool((y == y.round()).all()): raise ValueError("labels must be integer class ids (real-valued targets have no permutation null here)")
+    y = y.long()
+    if len(y) and (y.min() < 0 or y.max() >= C): raise ValueError(f"labels must be in 0…{C - 1} (S_xy has C = {C} columns), got {y.min().item()}…{y.max().item()}")
+    Y = torch.nn.functional.one_hot(y, C).to(X)
+    scale = ((X.abs().T @ Y) / len(X)).norm().clamp(min=torch.finfo(X.dtype).tiny) # size of the sums before cancellation
+    err = ((X.T @ Y / len(X) - S_xy).norm() / scale).item()
+    if err <= rtol: return X, Y, False
+    Xc = X - X.mean(0)
+    err_c = ((Xc.T @ Y / len(X) - S_xy).norm() / scale).item()
+    if err_c <= rtol: return Xc, Y, True # centred moments: S_xy = Xcᵀ Y / N (and Xcᵀ Y_π / N for every π)
+    raise ValueError(f"features and labels do not reproduce S_xy (relative difference {err:.2g} uncentred, {err_c:.2g} centred; "
+                     f"at most {rtol:g}): pass the features and labels the moments were built from (same texts, order and layer)")
+
+# %% ../nbs/04_score.ipynb #04546e83
+def _left(A, B):
+    "A [a, b] times every matrix of B [P, b, c] → [P, a, c], as one matrix product."
+    P, b, c = B.shape
+    return (A @ B.transpose(0, 1).reshape(b, P * c)).reshape(-1, P, c).transpose(0, 1)
+
+def _permutations(N:int, n_perm:int, seed:int, permutations=None) -> torch.Tensor:
+    "[P, N] index permutations: the given ones (checked), or `n_perm` uniform ones from `seed`."
+    if permutations is None:
+        if n_perm < 50: raise ValueError(f"n_perm must be >= 50 (the smallest p-value is 1/(1 + n_perm)), got {n_perm}")
+        return torch.argsort(torch.rand(n_perm, N, generator=torch.Generator().manual_seed(seed), dtype=torch.float64), dim=1)
+    p = permutations.long().cpu() if isinstance(permutations, torch.Tensor) else torch.as_tensor(np.array(permutations), dtype=torch.long)
+    if p.ndim == 1: p = p[None]
+    if p.ndim != 2 or p.shape[1] != N or not bool((p.sort(1).values == torch.arange(N)).all()):
+        raise ValueError(f"permutations must be [P, N={N}] rows that each permute 0…{N - 1}")
+    return p
+
+# %% ../nbs/04_score.ipynb #6de48c6e
+def _permuted_perception(Z, Y, perms, d:int, chunk:int=2**22):
+    "Left singular vectors [P, m_x, R] and ranks [P] of Wᵀ S_xy^π = Zᵀ Y_π / N (Z = X W), with the rank rule of `_nonzero`."
+    N, C = Y.shape
+    G = torch.cat([_left(Z.T, Y[p]) for p in perms.split(max(1, chunk // (N * C)))]) / N # [P, m_x, C], in chunks of permutations
+    Us, s, _ = torch.linalg.svd(G, full_matrices=False) # σ descending; σ² are the perception eigenvalues
+    lam = s ** 2
+    r = (lam > lam[:, :1] * d * torch.finfo(lam.dtype).eps * 100).sum(1).clamp(max=C)
+    r = torch.where(lam[:, 0] > 0, r, torch.zeros_like(r))
+    return Us[..., :max(int(r.max()), 1)], r
+
+def _gather_scores(M, norms, kv, ku):
+    "NTPS of every (permutation, row) from M = Qᵀ U [P, m, R] and column norms² [P, R] (2-D prefix sums)."
+    Pf = torch.nn.functional.pad((M ** 2).cumsum(1).cumsum(2), (1, 0, 1, 0))
+    nf = torch.nn.functional.pad(norms.cumsum(1), (1, 0))
+    p = torch.arange(M.shape[0])[:, None]
+    with np.errstate(invalid="ignore"): return (Pf[p, kv[None], ku] / nf[p, ku]).numpy()
+
+# %% ../nbs/04_score.ipynb #7382cea0
+@dataclass(frozen=True)
+class PermutationNull:
+    "Scores of P label permutations for each k: S_xy recomputed from permuted labels, S_xx and V fixed."
+    k: np.ndarray # [K] next-token directions of each row
+    ku: np.ndarray # [P, K] perception directions used, min(k, r_π)
+    scores: dict # variant → [P, K] null scores
+    centred: bool # the moments (and features) were centred
+    @property
+    def n_perm(self) -> int: return self.ku.shape[0]
+    def __repr__(self): return f"PermutationNull(n_perm={self.n_perm}, k={self.k.min()}…{self.k.max()} ({len(self.k)} rows), variants={list(self.scores)}, {'centred' if self.centred else 'uncentred'})"
+
+    def to_frame(self) -> pd.DataFrame:
+        "Long table: one row per (permutation, k) with the null scores."
+        P, K = self.ku.shape
+        return pd.DataFrame(dict(perm=np.repeat(np.arange(P), K), k=np.tile(self.k, P), ku=self.ku.ravel(), **{v: s.ravel() for v, s in self.scores.items()}))
+
+    def summary(self, observed) -> pd.DataFrame:
+        "Null mean, sd, one-sided p-value, z and excess of each observed score (a frame or dict with the variant columns, rows in `k` order)."
+        out = {}
+        for v, S in self.scores.items():
+            obs = np.asarray(observed[v], dtype=float)
+            if obs.shape != (len(self.k),): raise ValueError(f"observed[{v!r}] must have one value per row ({len(self.k)}), got shape {obs.shape}")
+            mean, sd = S.mean(0), S.std(0, ddof=1)
+            with np.errstate(invalid="ignore", divide="ignore"): z = np.where(sd > 1e-12, (obs - mean) / sd, np.nan)
+            out |= {f"{v}_null_mean": mean, f"{v}_null_sd": sd, f"{v}_null_p": (1 + (S >= obs - 1e-9).sum(0)) / (1 + self.n_perm),
+                    f"{v}_z": z, f"{v}_excess": obs - mean}
+        return pd.DataFrame(out, index=observed.index if isinstance(observed, pd.DataFrame) else None)
+
+# %% ../nbs/04_score.ipynb #a1600d71
+def _null(S_xy, geo:_Geometry, features, labels, ks, perms) -> PermutationNull:
+    "The null scores of the permutations `perms` [P, N], reusing the layer's geometry."
+    X, Y, centred = _matching_features(S_xy, features, labels)
+    kv = torch.as_tensor(np.array(ks, dtype=np.int64)) # a copy: pandas columns are read-only
+    if kv.ndim != 1 or len(kv) == 0 or kv.min() < 1 or kv.max() > geo.Qv.shape[1]: raise ValueError(f"ks must be integers in 1…{geo.Qv.shape[1]} (the columns of V)")
+    Us, r = _permuted_perception(X @ geo.W, Y, perms, geo.W.shape[0])
+    ku = torch.minimum(kv[None], r[:, None]) # [P, K]
+    Up = _left(geo.W, Us) # [P, d, R] perception directions of every permutation, S_xx-orthonormal
+    M = _left(geo.Qv.T, Up) # Qᵀ U^π
+    R = torch.linalg.qr(Up, mode="r").R # U^π = Q_u R, so Qᵀ Q_u = M R⁻¹
+    ones = torch.ones(Us.shape[0], Us.shape[2], dtype=Us.dtype)
+    scores = dict(ntps=_gather_scores(M, (Up ** 2).sum(1), kv, ku),
+                  ntps_orth=_gather_scores(torch.linalg.solve_triangular(R, M, upper=True, left=False), ones, kv, ku),
+                  ntps_white=_gather_scores(_left(geo.Qw.T @ geo.Q_r, Us), ones, kv, ku)) # S_xx^{1/2} W Us = Q_r Us: orthonormal
+    return PermutationNull(k=kv.numpy(), ku=ku.numpy(), scores=scores, centred=centred)
+
+# %% ../nbs/04_score.ipynb #8cacb3e0
+def permutation_null(S_xx, # [d, d] second moment of the pooled features
+                     S_xy, # [d, C] their cross moment with the labels (checked against `features`, `labels`)
+                     V, # [d, m] next-token directions in order, e.g. `next_token_subspace(S_cc, S_ch).X`
+                     features, # [N, d] the pooled features S_xx and S_xy were built from
+                     labels, # [N] integer class labels
+                     ks:Sequence[int], # k values (numbers of V columns)
+                     *, n_perm:int=100, # number of random permutations (>= 50)
+                     seed:int=0, # seed of the random permutations
+                     permutations=None, # [P, N] explicit permutations instead (e.g. the identity, for tests)
+                     tol:float|None=None, # relative eigenvalue cut-off of S_xx (as in `perception_subspace`)
+                     ridge:float=0.0, # relative ridge on S_xx (as in `perception_subspace`)
+                    ) -> PermutationNull:
+    "NTPS (raw, orth, whitened) of P label permutations for each k: one batched SVD, S_xx and V unchanged."
+    S_xx, S_xy, V = _as_tensor(S_xx, "S_xx", torch.float64), _as_tensor(S_xy, "S_xy", torch.float64), _as_tensor(V, "V", torch.float64)
+    if V.ndim != 2 or V.shape[0] != S_xx.shape[0]: raise ValueError(f"V must be [d={S_xx.shape[0]}, m], got shape {tuple(V.shape)}")
+    perms = _permutations(len(features), n_perm, seed, permutations)
+    return _null(S_xy, _geometry(S_xx, V, tol, ridge), features, labels, ks, perms)
+
+# %% ../nbs/04_score.ipynb #26a0469e
+def shrinkage_intensity(features, # [N, d] pooled features, or [N, L, d] for several layers at once
+                        *, center:bool=False, # centre the features first (for centred moments)
+                       ) -> float|np.ndarray: # Ledoit–Wolf ρ in [0, 1] (one per layer for [N, L, d])
+    "Ledoit–Wolf shrinkage intensity of S = XᵀX/N towards μI, μ = tr(S)/d."
+    X = _as_tensor(features, "features", torch.float64)
+    if X.ndim not in (2, 3): raise ValueError(f"features must be [N, d] or [N, L, d], got shape {tuple(X.shape)}")
+    one = X.ndim == 2
+    X = X[None] if one else X.transpose(0, 1) # [L, N, d]
+    N, d = X.shape[-2:]
+    if N < 2: raise ValueError(f"shrinkage needs at least 2 texts, got {N}")
+    if center: X = X - X.mean(-2, keepdim=True)
+    sq = (X ** 2).sum(-1) # [L, N] ‖x_n‖²
+    mu = sq.sum(-1) / (N * d)
+    G = X @ X.transpose(-1, -2) if N <= d else X.transpose(-1, -2) @ X # ‖S‖²_F = ‖G‖²_F / N² either way
+    S2 = (G ** 2).sum((-1, -2)) / N ** 2
+    delta = (S2 - d * mu ** 2) / d # ‖S − μI‖²_F / d
+    beta = ((sq ** 2).sum(-1) / N - S2) / (N * d) # (1/N²d) Σ_n ‖x_n x_nᵀ − S‖²_F
+    rho = torch.where(delta > 0, torch.minimum(beta, delta) / delta.clamp(min=torch.finfo(X.dtype).tiny), torch.zeros_like(delta)).clamp(0, 1)
+    return float(rho[0]) if one else rho.numpy()
+
+def shrinkage_ridge(features, # [N, d] pooled features, or [N, L, d]
+                    *, center:bool=False, # centre the features first (for centred moments)
+                   ) -> float|np.ndarray: # relative ridge ε = ρ/(1 − ρ), ρ clipped to [0, 1)
+    "The relative ridge on S_xx (as `gen_eigh`'s `ridge`) equivalent to Ledoit–Wolf shrinkage."
+    rho = np.minimum(shrinkage_intensity(features, center=center), 1 - 1e-6)
+    return float(rho / (1 - rho)) if np.ndim(rho) == 0 else rho / (1 - rho)
+
+# %% ../nbs/04_score.ipynb #a0ef8a56
+def _released_solve(A, B, backend):
+    "The released solver, in float32: eigh(B), keep w > 1e-8 (absolute), whiten, eigh, map back. Ascending."
+    if backend == "scipy":
+        import scipy.linalg
+        eigh = lambda M: tuple(torch.from_numpy(a) for a in scipy.linalg.eigh(M.numpy()))
+    else: eigh = torch.linalg.eigh
+    w, Q = eigh(B)
+    keep = w > 1e-8
+    W = Q[:, keep] / w[keep].sqrt()
+    lam, Y = eigh(W.T @ A @ W)
+    return lam, W @ Y
+
+def _released_curve(S_xx, S_xy, S_cc, S_ch, fractions, backend):
+    "Rows of the released scorer: int(f·m) ascending columns of each problem, V pinv(V) projector, float32."
+    S_xx, S_xy, S_cc, S_ch = (S.cpu().to(torch.float32) for S in (S_xx, S_xy, S_cc, S_ch))
+    lam_u, U = _released_solve(S_xy @ S_xy.T, S_xx, backend)
+    _, V = _released_solve(S_ch @ S_ch.T, S_cc, backend)
+    mu, m, rows = U.shape[1], V.shape[1], []
+    for f in fractions:
+        ku, kv = int(f * mu), int(f * m)
+        if ku < 1 or kv < 1: continue
+        Uk, Vk = U[:, :ku].numpy(), V[:, :kv].numpy()
+        PU = Vk @ np.linalg.pinv(Vk) @ Uk
+        rows.append(dict(k=kv, ku=ku, fraction=f, ntps=float(np.linalg.norm(PU) ** 2 / np.linalg.norm(Uk) ** 2)))
+    df = pd.DataFrame(rows, columns=["k", "ku", "fraction", "ntps"]).assign(ntps_orth=np.nan, ntps_white=np.nan)
+    return df.assign(r=_nonzero(lam_u.flip(0), S_xx.shape[0], cap=S_xy.shape[1]), m=m)

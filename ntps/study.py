@@ -4,7 +4,8 @@
 
 # %% ../nbs/08_study.ipynb #0cf29893
 from __future__ import annotations
-import json, logging, os, re, tempfile, time
+import json, logging, os, re, tempfile, time, warnings
+from types import SimpleNamespace
 from dataclasses import dataclass, field, asdict, replace
 from pathlib import Path
 from typing import Callable, Literal, Sequence
@@ -13,8 +14,9 @@ import pandas as pd
 import scipy.stats
 
 # %% auto #0
-__all__ = ['Method', 'correlation', 'SelectionResult', 'selection_study', 'compare_predictors', 'StudyConfig', 'k_grid',
-           'study_one', 'run_study', 'per_dataset_targets', 'summarize']
+__all__ = ['Method', 'RECOMMENDED', 'RECOMMENDED_LABEL', 'NTPS_VARIANTS', 'correlation', 'SelectionResult', 'selection_study',
+           'compare_predictors', 'StudyConfig', 'k_grid', 'study_one', 'pair_subtasks', 'run_study',
+           'preregistered_config', 'per_dataset_targets', 'summarize']
 
 # %% ../nbs/08_study.ipynb #2b08c41a
 Method = Literal["spearman", "pearson", "kendall"]
@@ -59,6 +61,10 @@ def _select(P, t, sign, method, heldout):
         pred[i], cols[i] = P[i, j], j
     return pred, cols
 
+def _rank_columns(P:np.ndarray) -> np.ndarray:
+    "Each configuration's values as percentile ranks across datasets (no target used), so held-out picks are on one scale."
+    return (scipy.stats.rankdata(P, axis=0) - 0.5) / P.shape[0]
+
 # %% ../nbs/08_study.ipynb #0d7a7bfb
 @dataclass(frozen=True)
 class SelectionResult:
@@ -79,64 +85,90 @@ def selection_study(table:pd.DataFrame, # one row per (dataset, configuration): 
                     target:pd.Series, # the target per dataset (index: dataset names)
                     predictor:str="ntps", # column of `table` to use
                     *, config:Sequence[str]=("layer", "k"), # columns that define a configuration
-                    selection:Literal["heldout", "paper"]="heldout", # leave-one-dataset-out, or the in-sample maximum
+                    selection:Literal["fixed", "heldout", "paper"]="heldout", # a rule fixed in advance, leave-one-dataset-out, or the in-sample maximum
+                    fixed:dict|tuple|None=None, # with selection="fixed": one configuration, or {dataset: configuration}
+                    rank_normalize:bool=False, # held-out: rank each configuration across datasets before selecting (comparable scales)
                     sign:Literal[1, -1]=1, # expected sign of the relation
                     method:Method="spearman", # correlation
                     n_boot:int=1000, # bootstrap resamples of datasets
                     n_perm:int=500, # permutations of the target
                     seed:int=0, # random seed
                    ) -> SelectionResult:
-    "Correlate `predictor` with `target` across datasets, selecting the configuration in sample or held out."
+    "Correlate `predictor` with `target` across datasets at a configuration fixed in advance, selected held out, or selected in sample."
     _check_method(method)
-    if selection not in ("heldout", "paper"): raise ValueError(f"selection must be 'heldout' or 'paper', got {selection!r}")
+    if selection not in ("fixed", "heldout", "paper"): raise ValueError(f"selection must be 'fixed', 'heldout' or 'paper', got {selection!r}")
     if sign not in (1, -1): raise ValueError(f"sign must be 1 or -1, got {sign}")
+    if selection == "fixed" and fixed is None: raise ValueError("selection='fixed' needs `fixed`: a configuration tuple or {dataset: configuration}")
     config = list(config)
     missing = [c for c in ["dataset", predictor] + config if c not in table.columns]
     if missing: raise ValueError(f"table is missing column(s) {missing}; it has {list(table.columns)}")
+    fin = table[predictor].astype(float)
+    table = table[np.isfinite(fin)] # NaN and ±inf are missing values, never ranked
     P = table.pivot_table(index="dataset", columns=config, values=predictor, aggfunc="first")
     common = [d for d in P.index if d in target.index and np.isfinite(target[d])]
     if len(common) < 4: raise ValueError(f"need at least 4 datasets with both predictor and target, got {len(common)}")
-    P = P.loc[common].dropna(axis=1)
-    if P.shape[1] == 0: raise ValueError(f"no configuration has {predictor!r} for all {len(common)} datasets")
-    Pm, t = P.values, target.loc[common].values.astype(float)
+    t = target.loc[common].values.astype(float)
     if np.ptp(t) == 0: raise ValueError(f"target {target.name!r} is constant across the {len(t)} datasets: no correlation is defined")
-    if not np.isfinite(_corr_many(Pm, t, method)).any(): raise ValueError(f"predictor {predictor!r} is constant across datasets at every configuration")
-    heldout = selection == "heldout"
-    pred, cols = _select(Pm, t, sign, method, heldout)
+    if selection == "fixed":
+        want = fixed if isinstance(fixed, dict) else {d: fixed for d in common}
+        key = lambda c: tuple(np.atleast_1d(c).tolist())
+        col = {key(c): j for j, c in enumerate(P.columns)}
+        miss = [d for d in common if d not in want or key(want[d]) not in col]
+        if miss: raise ValueError(f"the fixed configuration is not in the table for {miss[:3]}{'…' if len(miss) > 3 else ''}")
+        pred = np.array([P.loc[d].iloc[col[key(want[d])]] for d in common])
+        keep = np.isfinite(pred)
+        if keep.sum() < 4: raise ValueError(f"the fixed configuration has {predictor!r} for only {keep.sum()} datasets")
+        pred, t, common = pred[keep], t[keep], [d for d, k in zip(common, keep) if k]
+        names = tuple(key(want[d]) for d in common)
+        sel = lambda tp: pred
+    else:
+        P = P.loc[common].dropna(axis=1)
+        if P.shape[1] == 0: raise ValueError(f"no configuration has {predictor!r} for all {len(common)} datasets")
+        Pm = P.values
+        if rank_normalize and selection == "heldout": Pm = _rank_columns(Pm)
+        if not np.isfinite(_corr_many(Pm, t, method)).any(): raise ValueError(f"predictor {predictor!r} is constant across datasets at every configuration")
+        heldout = selection == "heldout"
+        pred, cols = _select(Pm, t, sign, method, heldout)
+        names = tuple(tuple(v.item() if isinstance(v, np.generic) else v for v in np.atleast_1d(P.columns[j])) for j in (cols if heldout else cols[:1]))
+        sel = lambda tp: _select(Pm, tp, sign, method, heldout)[0]
     rho = correlation(pred, t, method)
     rng = np.random.default_rng(seed)
     boots = []
     for _ in range(n_boot):
         i = rng.integers(0, len(t), len(t))
         if np.ptp(pred[i]) > 0 and np.ptp(t[i]) > 0: boots.append(correlation(pred[i], t[i], method))
-    null = np.array([sign * correlation(_select(Pm, tp, sign, method, heldout)[0], tp, method)
-                     for tp in (rng.permutation(t) for _ in range(n_perm))])
+    null = np.array([sign * correlation(sel(tp), tp, method) for tp in (rng.permutation(t) for _ in range(n_perm))])
     null = null[np.isfinite(null)]
     p = (1 + (null >= sign * rho - 1e-12).sum()) / (1 + len(null))
-    names = [tuple(v.item() if isinstance(v, np.generic) else v for v in np.atleast_1d(P.columns[j])) for j in (cols if heldout else cols[:1])]
     lo, hi = np.percentile(boots, [2.5, 97.5]) if boots else (np.nan, np.nan)
-    return SelectionResult(predictor, str(target.name), selection, method, rho, float(lo), float(hi), float(p), len(t), tuple(names))
+    return SelectionResult(predictor, str(target.name), selection, method, rho, float(lo), float(hi), float(p), len(t), names)
 
 # %% ../nbs/08_study.ipynb #db68a6fa
 def compare_predictors(table:pd.DataFrame, # per (dataset, layer[, k]) rows with predictor columns
                        target:pd.Series, # target per dataset
-                       predictors:Sequence[str]=("ntps", "ntps_white", "ntps_cc"), # columns to compare
+                       predictors:Sequence[str]=("ntps", "ntps_white", "ntps_vs_random"), # (layer, k) columns to compare
                        *, per_layer:Sequence[str]=(), # predictors that depend on the layer only (selected over layers)
                        signs:dict|None=None, # expected sign per predictor; default `sign` for all
                        sign:Literal[1, -1]=1, # default expected sign
-                       selections:Sequence[str]=("heldout", "paper"), # which selections to report
+                       selections:Sequence[str]=("heldout", "paper"), # which selections to report ("fixed" needs `fixed`)
+                       fixed:dict|None=None, # {dataset: (layer, k)} fixed in advance; per-layer predictors use its layer
                        drop_full_k:bool=True, # leave out k = m (V spans everything: NTPS is 1 whatever the task)
-                       **kwargs, # passed to `selection_study` (method, n_boot, n_perm, seed)
+                       drop_degenerate:bool=True, # leave out degenerate cells (`degenerate`; `degenerate_white` for whitened variants)
+                       **kwargs, # passed to `selection_study` (method, n_boot, n_perm, seed, rank_normalize)
                       ) -> pd.DataFrame: # one row per (predictor, selection)
-    "Side-by-side correlations of several predictors with one target, held out and in sample."
+    "Side-by-side correlations of several predictors with one target: fixed in advance, held out and in sample."
     if drop_full_k and {"k", "m"} <= set(table.columns): table = table[table.k < table.m]
     rows = []
     for p in list(predictors) + list(per_layer):
         if p not in table.columns: raise ValueError(f"predictor {p!r} is not a column of table; columns: {list(table.columns)}")
-        sub = table.drop_duplicates(["dataset", "layer"]) if p in per_layer else table
-        cfg = ("layer",) if p in per_layer else ("layer", "k")
+        lay = p in per_layer
+        deg = "degenerate_white" if "white" in p and "degenerate_white" in table.columns else "degenerate"
+        sub = table[~table[deg].astype(bool)] if drop_degenerate and not lay and deg in table.columns else table
+        sub = sub.drop_duplicates(["dataset", "layer"]) if lay else sub
+        cfg = ("layer",) if lay else ("layer", "k")
         for sel in selections:
-            r = selection_study(sub, target, p, config=cfg, selection=sel, sign=(signs or {}).get(p, sign), **kwargs)
+            fx = None if fixed is None else {d: (c[0],) if lay else c for d, c in fixed.items()}
+            r = selection_study(sub, target, p, config=cfg, selection=sel, fixed=fx, sign=(signs or {}).get(p, sign), **kwargs)
             rows.append(dict(predictor=p, selection=sel, rho=r.rho, ci_low=r.ci_low, ci_high=r.ci_high, p_value=r.p_value, n=r.n,
                              chosen=r.chosen[0] if sel == "paper" else pd.Series([str(c) for c in r.chosen]).mode().iloc[0]))
     return pd.DataFrame(rows)
@@ -150,7 +182,9 @@ class StudyConfig:
     batch_size:int=16 # texts per forward pass
     max_length:int=128 # tokens per text (longer texts are truncated)
     k_grid:Literal["geometric", "all"]="geometric" # keep k = 1, 2, 3, 4, 6, 8, … (≈ 10 per octave… coarser) and K, or every k
-    ridge_xx:float=0.0 # relative ridge on S_xx (shrinkage when texts < hidden size)
+    ridge_xx:float|str="auto" # relative ridge on S_xx of the `*_shrunk` columns; "auto" = Ledoit–Wolf from the features (the paper's columns never have one)
+    n_perm:int=100 # label permutations of the null (columns `*_null_mean`, `*_z`, `*_excess`, `*_null_p`); 0 = none
+    subtasks:bool=False # also score every two-class sub-task of a multi-class task (`pair_subtasks`), from the same features
     ridge_grid:tuple=() # more ridges on S_xx to score side by side: columns `ntps_r{ε}`, `ntps_white_r{ε}`
     exclude_bos:bool=True # leave a BOS token out of pooling and pairs (attention sink)
     head_probe:bool=True # train the paper's head probe (last layer) → linear_acc
@@ -171,7 +205,9 @@ class StudyConfig:
         if self.k_grid not in ("geometric", "all"): raise ValueError(f"StudyConfig.k_grid must be 'geometric' or 'all', got {self.k_grid!r}")
         if not self.lora_lr > 0: raise ValueError(f"StudyConfig.lora_lr must be > 0, got {self.lora_lr!r}")
         if self.lora_top_blocks is not None and (not isinstance(self.lora_top_blocks, int) or self.lora_top_blocks < 1): raise ValueError(f"StudyConfig.lora_top_blocks must be None or a positive integer, got {self.lora_top_blocks!r}")
-        if self.ridge_xx < 0: raise ValueError(f"StudyConfig.ridge_xx must be >= 0, got {self.ridge_xx}")
+        if not (self.ridge_xx == "auto" or (isinstance(self.ridge_xx, (int, float)) and not isinstance(self.ridge_xx, bool) and self.ridge_xx >= 0)):
+            raise ValueError(f"StudyConfig.ridge_xx must be a number >= 0 or 'auto', got {self.ridge_xx!r}")
+        if not isinstance(self.n_perm, int) or not (self.n_perm == 0 or self.n_perm >= 50): raise ValueError(f"StudyConfig.n_perm must be 0 or an integer >= 50, got {self.n_perm!r}")
         if any(not isinstance(r, (int, float)) or r <= 0 for r in self.ridge_grid): raise ValueError(f"StudyConfig.ridge_grid must hold positive numbers, got {self.ridge_grid!r}")
         object.__setattr__(self, "ridge_grid", tuple(float(r) for r in self.ridge_grid))
 
@@ -214,16 +250,33 @@ def _study_lora(model, tokenizer, ds, config, progress):
         out[f"{v}_before_lora"], out[f"{v}_after_lora"] = b[f"{v}_k{ds.n_classes}_before"], b[f"{v}_k{ds.n_classes}_after"]
     return out
 
+# %% ../nbs/08_study.ipynb #52f8847c
+def _curves(mom, F, y, config, progress=False) -> pd.DataFrame:
+    "The paper's NTPS (no shrinkage) with its permutation null, and the shrunk variants (`config.ridge_xx`) with theirs, side by side."
+    from ntps.score import ntps_curve
+    kw = dict(features=F, labels=y, n_perm=config.n_perm, seed=config.seed, progress=progress)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="S_xx is singular") # the paper's definition has no shrinkage, on purpose
+        cur = ntps_curve(mom, ridge_xx=0.0, **kw)
+    shr = ntps_curve(mom, ridge_xx=config.ridge_xx, **kw)
+    for v in ("ntps", "ntps_white"):
+        for suf in ("", "_z", "_excess", "_null_p"):
+            cur[f"{v}_shrunk{suf}"] = shr[f"{v}{suf}"].values
+    cur["ridge_xx_shrunk"] = shr.ridge_xx.values
+    for eps in config.ridge_grid:
+        rc = ntps_curve(mom, ridge_xx=eps, progress=False)
+        cur[f"ntps_r{eps:g}"], cur[f"ntps_white_r{eps:g}"] = rc.ntps.values, rc.ntps_white.values
+    return pd.concat([g[g.k.isin(k_grid(int(g.m.iloc[0]), config.k_grid))] for _, g in cur.groupby("layer")])
+
 # %% ../nbs/08_study.ipynb #ccbf2ae9
 def study_one(model, tokenizer, # a loaded causal LM and its tokenizer
               ds, # a `ntps.data.TextDataset`
               config:StudyConfig=StudyConfig(), # settings
               *, model_name:str="model", # name stored in the table
               progress:bool=True, # progress bars
-             ) -> pd.DataFrame: # one row per (layer, k): NTPS variants, per-layer probe metrics and baselines, head probe and LoRA columns
+             ) -> pd.DataFrame: # one row per (layer, k): NTPS variants and their nulls, per-layer probe metrics and baselines, head probe, LoRA, [sub-tasks]
     "Everything the study needs for one (model, dataset), from one pass over the train texts and one over the test texts."
     from ntps.extract import collect_moments
-    from ntps.score import ntps_curve
     from ntps.probes import probe_layers, baselines, head_probe, HeadProbeConfig
     t0 = time.perf_counter()
     ytr, yte, C = np.asarray(ds.train_labels), np.asarray(ds.test_labels), ds.n_classes
@@ -231,11 +284,7 @@ def study_one(model, tokenizer, # a loaded causal LM and its tokenizer
               device=config.device, progress=progress, num_classes=C)
     mom, Ftr = collect_moments(model, tokenizer, list(ds.train_texts), ytr, keep_features=True, meta=dict(dataset=ds.name, split="train"), **kw)
     _, Fte = collect_moments(model, tokenizer, list(ds.test_texts), yte, keep_features=True, **kw)
-    cur = ntps_curve(mom, ridge_xx=config.ridge_xx, progress=False)
-    for eps in config.ridge_grid:
-        rc = ntps_curve(mom, ridge_xx=eps, progress=False)
-        cur[f"ntps_r{eps:g}"], cur[f"ntps_white_r{eps:g}"] = rc.ntps.values, rc.ntps_white.values
-    cur = pd.concat([g[g.k.isin(k_grid(int(g.m.iloc[0]), config.k_grid))] for _, g in cur.groupby("layer")])
+    cur = _curves(mom, Ftr, ytr, config)
     per_layer = _pivot_probes(probe_layers(Ftr, ytr, Fte, yte, n_classes=C)).merge(baselines(Ftr, ytr, Fte, yte, n_classes=C), on="layer")
     df = cur.merge(per_layer, on="layer", how="left")
     extra = dict(model=model_name, dataset=ds.name, n_train=len(ytr), n_test=len(yte), n_classes=C, d=int(Ftr.shape[-1]))
@@ -246,7 +295,43 @@ def study_one(model, tokenizer, # a loaded causal LM and its tokenizer
         extra.update(_study_lora(model, tokenizer, ds, config, progress))
         if "linear_acc" in extra: extra["lora_gain"] = extra["lora_acc"] - extra["linear_acc"] # the paper's definition (against its head probe)
     extra["seconds"] = time.perf_counter() - t0
-    return df.assign(**extra)[list(extra) + list(df.columns)]
+    df = df.assign(**extra, parent=ds.name)[list(extra) + ["parent"] + list(df.columns)]
+    if config.subtasks and C > 2:
+        sub = pair_subtasks(mom, Ftr, ytr, Fte, yte, ds.classes, config, parent=ds.name)
+        if len(sub): df = pd.concat([df, sub.assign(model=model_name, d=extra["d"])], ignore_index=True)
+    return df
+
+# %% ../nbs/08_study.ipynb #d2ed6313
+def pair_subtasks(mom, # `Moments` of the parent task's training texts (V comes from its S_cc, S_ch: it does not depend on labels)
+                  Ftr:torch.Tensor, ytr:np.ndarray, # [N, L+1, d] train features and [N] labels of the parent task
+                  Fte:torch.Tensor, yte:np.ndarray, # [n, L+1, d] test features and [n] labels
+                  classes:Sequence[str], # class names of the parent task
+                  config:StudyConfig=StudyConfig(), # n_perm, ridge_xx, k_grid, seed
+                  *, depths:Sequence[float]=(1 / 3, 2 / 3, 1.0), # layers kept, as fractions of the depth (always includes the pre-registered 2/3)
+                  min_per_class:int=8, # skip a pair with fewer training texts in a class
+                  parent:str="task", # the parent's name (stored in `parent`; sub-task names are `parent|a vs b`)
+                 ) -> pd.DataFrame: # rows like `study_one`'s (curves, probes, baselines) with `parent` and `dataset` per pair
+    "Every two-class sub-task of a multi-class task, from features already computed: S_xx and S_xy of the pair's texts, V of the parent."
+    from itertools import combinations
+    from ntps.probes import probe_layers, baselines
+    from ntps.stats import Moments
+    Lp = Ftr.shape[1]; lays = sorted({int(round(f * (Lp - 1))) for f in depths})
+    out = []
+    for a, b in combinations(range(len(classes)), 2):
+        itr, ite = np.flatnonzero((ytr == a) | (ytr == b)), np.flatnonzero((yte == a) | (yte == b))
+        if min((ytr == a).sum(), (ytr == b).sum()) < min_per_class or len(np.unique(yte[ite])) < 2: continue
+        y2, y2te = (ytr[itr] == b).astype(np.int64), (yte[ite] == b).astype(np.int64)
+        X = torch.as_tensor(Ftr[itr][:, lays], dtype=torch.float64) # [n, l, d]
+        Y = torch.nn.functional.one_hot(torch.as_tensor(y2), 2).double()
+        sub = dict(S_xx=torch.einsum("nld,nle->lde", X, X) / len(itr), S_xy=torch.einsum("nld,nc->ldc", X, Y) / len(itr),
+                   S_cc=torch.as_tensor(mom.S_cc)[lays], S_ch=torch.as_tensor(mom.S_ch)[lays])
+        cur = _curves(SimpleNamespace(**sub), X.float(), y2, config)
+        cur["layer"] = np.asarray(lays)[cur.layer.values]
+        pl = _pivot_probes(probe_layers(Ftr[itr][:, lays], y2, Fte[ite][:, lays], y2te, n_classes=2, layers=lays))
+        pl = pl.merge(baselines(Ftr[itr][:, lays], y2, Fte[ite][:, lays], y2te, n_classes=2, layers=lays), on="layer")
+        out.append(cur.merge(pl, on="layer", how="left").assign(dataset=f"{parent}|{classes[a]} vs {classes[b]}", parent=parent,
+                                                              n_train=len(itr), n_test=len(ite), n_classes=2))
+    return pd.concat(out, ignore_index=True) if out else pd.DataFrame()
 
 # %% ../nbs/08_study.ipynb #b06d761c
 def run_study(models:dict|Sequence[str], # {name: (model, tokenizer) or a zero-argument loader}, or names for `ntps.models.load_model`
@@ -284,33 +369,63 @@ def run_study(models:dict|Sequence[str], # {name: (model, tokenizer) or a zero-a
     return res
 
 # %% ../nbs/08_study.ipynb #457b5cf6
+def preregistered_config(res:pd.DataFrame, # a `run_study` table (one model)
+                         depth:float=2 / 3, # layer = round(depth · L), L the last layer index
+                        ) -> dict: # {dataset: (layer, k)}
+    "The configuration fixed in advance, before any result is seen: layer ⌊depth·L⌉ and the smallest k ≥ C in the table (k = C when present)."
+    if not 0 <= depth <= 1: raise ValueError(f"depth must be in [0, 1], got {depth}")
+    out = {}
+    for d, g in res.groupby("dataset"):
+        lay = int(round(depth * g.layer.max()))
+        ks = np.sort(g[g.layer == lay].k.unique()); C = int(g.n_classes.iloc[0])
+        if len(ks) == 0: raise ValueError(f"dataset {d!r} has no row at layer {lay}")
+        ok = ks[ks >= C]
+        out[d] = (lay, int(ok[0] if len(ok) else ks[-1]))
+    return out
+
 def per_dataset_targets(res:pd.DataFrame, # a `run_study` table (one model)
                         layer:int|None=None, # layer whose probe metrics are the target; default the last
-                       ) -> pd.DataFrame: # one row per dataset: acc, acc_cc, neg_mse, kappa, [linear_acc, lora_gain]
-    "Per-dataset targets: the logistic probe's test accuracy (raw and chance-corrected), −MSE, κ, head-probe and LoRA columns."
+                       ) -> pd.DataFrame: # one row per dataset: acc, acc_cc, nmse, acc_over_majority, balanced_acc, neg_mse, kappa, knn_acc, [LoRA columns]
+    "Per-dataset targets from the test split: accuracy (raw, over 1/C, over the majority rate, balanced), normalised MSE, κ, kNN accuracy, and LoRA gains."
     lay = res.layer.max() if layer is None else layer
     r = res[res.layer == lay].drop_duplicates("dataset").set_index("dataset")
     t = pd.DataFrame({"acc": r.acc_test, "acc_cc": (r.acc_test - 1 / r.n_classes) / (1 - 1 / r.n_classes),
                       "neg_mse": -r.mse_test, "kappa": r.kappa_test})
-    for c in ("linear_acc", "lora_acc", "lora_gain"):
-        if c in r: t[c] = r[c]
-    if "lora_gain" in t: t["neg_lora_gain"] = -t.lora_gain
+    for src, dst in (("nmse_test", "nmse"), ("acc_over_majority_test", "acc_over_majority"), ("balanced_acc_test", "balanced_acc"),
+                     ("knn_acc", "knn_acc")): # kNN accuracy reads test labels: a target, never a predictor
+        if src in r: t[dst] = r[src]
+    for c in ("linear_acc", "lora_acc", "lora_gain", "gain_vs_logreg", "gain_vs_head"):
+        if c in r: t[c] = r[c].where(r.converged.astype(bool)) if "converged" in r and c != "linear_acc" else r[c] # no gain from a run that did not train
+    for c in ("lora_gain", "gain_vs_logreg", "gain_vs_head"):
+        if c in t: t[f"neg_{c}"] = -t[c]
     return t
 
+# %% ../nbs/08_study.ipynb #61c79ce7
+RECOMMENDED = "ntps_white_z" # the recommended score, chosen by the evidence in "Which score to recommend" below
+RECOMMENDED_LABEL = "whitened NTPS as a z-score against its label-permutation null"
+NTPS_VARIANTS = ("ntps", "ntps_orth", "ntps_white", "ntps_vs_random", "ntps_shrunk", "ntps_white_shrunk",
+                 "ntps_excess", "ntps_z", "ntps_white_excess", "ntps_white_z", "ntps_shrunk_z", "ntps_white_shrunk_z")
+
 def summarize(res:pd.DataFrame, # a `run_study` table
-              targets:Sequence[str]=("acc", "acc_cc", "neg_mse"), # columns of `per_dataset_targets`
-              predictors:Sequence[str]=("ntps", "ntps_white", "ntps_cc"), # (layer, k) predictors
-              baselines:Sequence[str]=("logme", "h_score", "rankme", "knn_acc"), # per-layer predictors
-              **kwargs, # passed to `compare_predictors` (method, n_boot, n_perm, seed, selections)
+              targets:Sequence[str]=("acc_cc", "nmse"), # columns of `per_dataset_targets`
+              predictors:Sequence[str]|None=None, # (layer, k) predictors; default every NTPS variant in the table
+              baselines:Sequence[str]=("logme", "h_score", "rankme"), # per-layer predictors (kNN accuracy is a target)
+              selections:Sequence[str]=("fixed", "heldout", "paper"), # fixed in advance first, held out second, in sample last
+              recommended:str|None=None, # the recommended predictor: its rows get `recommended = True`
+              **kwargs, # passed to `compare_predictors` (method, n_boot, n_perm, seed, rank_normalize)
              ) -> pd.DataFrame: # one row per (model, target, predictor, selection)
-    "The correlation report of every model in a study table."
+    "The correlation report of every model in a study table, with the rule fixed in advance, held-out and in-sample selection side by side."
     out = []
     for m, r in res.groupby("model"):
         T = per_dataset_targets(r)
+        preds = [p for p in (predictors or NTPS_VARIANTS) if p in r]
+        fx = preregistered_config(r) if "fixed" in selections else None
         for tname in targets:
-            if tname not in T: continue
+            if tname not in T or T[tname].notna().sum() < 4: continue
             tab = r[r.dataset.isin(T.index)]
-            c = compare_predictors(tab, T[tname].rename(tname), predictors, per_layer=[b for b in baselines if b in r], **kwargs)
+            c = compare_predictors(tab, T[tname].dropna().rename(tname), preds, per_layer=[b for b in baselines if b in r],
+                                   selections=selections, fixed=fx, **kwargs)
             out.append(c.assign(model=m, target=tname))
-    df = pd.concat(out, ignore_index=True)
+    if not out: raise ValueError(f"no target among {list(targets)} has at least 4 datasets")
+    df = pd.concat(out, ignore_index=True).assign(recommended=lambda d: d.predictor == recommended)
     return df[["model", "target"] + [c for c in df.columns if c not in ("model", "target")]]
