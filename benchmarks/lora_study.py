@@ -38,6 +38,7 @@ def main():
     if a.collect:
         parts = [pd.read_parquet(out / "parts" / slug(t)) for t in tasks if (out / "parts" / slug(t)).exists()]
         res = pd.concat(parts, ignore_index=True).assign(model=a.model)
+        if "lora_gain" not in res: res["lora_gain"] = res.gain_vs_paper_head # the paper's definition (parts written before the column existed)
         atomic_write(a.collect, lambda p: res.to_parquet(p, index=False))
         print(f"{len(parts)} of {len(tasks)} tasks, {len(res)} rows → {a.collect}"); return
     torch.set_num_threads(1)

@@ -484,7 +484,7 @@ def _mcnemar(a:np.ndarray, b:np.ndarray) -> tuple[int, int, float]:
 def lora_benchmark(model:nn.Module, # the frozen causal LM (not modified: adapters go into copies)
                    tokenizer, # its tokenizer
                    ds, # a `ntps.data.TextDataset` (train and test splits)
-                   config:LoraTrainConfig|None=None, # the recipe, shared by LoRA and the head-only control; needs `top_blocks`
+                   config:LoraTrainConfig|None=None, # the recipe, shared by LoRA and the head-only control; `top_blocks=None` = every block
                    *, seeds:Sequence[int]=(0, 1, 2), # one LoRA run, one head-only control and one paper head probe per seed
                    ks:Sequence[int]|None=None, # k values of NTPS before/after LoRA (last layer, held-out texts); default (C,)
                    device=None, progress:bool=False,
@@ -492,11 +492,12 @@ def lora_benchmark(model:nn.Module, # the frozen causal LM (not modified: adapte
                   ) -> pd.DataFrame: # one row per seed: accuracies, gains against three baselines, McNemar, NTPS before/after, flags, costs
     "LoRA against fair baselines on one dataset: block inputs cached once, every run at the training length, test texts used only for the final scores."
     from ntps.probes import head_probe, HeadProbeConfig
-    cfg = config or LoraTrainConfig(top_blocks=4)
-    if cfg.top_blocks is None: raise ValueError("lora_benchmark caches block inputs: set config.top_blocks (e.g. 4)")
+    cfg = config or LoraTrainConfig()
+    L = n_blocks(model)
+    if cfg.top_blocks is None: cfg = replace(cfg, top_blocks=L) # every block: the cached inputs are the embeddings
     dev = torch.device(device) if device is not None else next(model.parameters()).device
     C, ytr, yte = ds.n_classes, np.array(ds.train_labels), np.array(ds.test_labels) # writable copies
-    ks = tuple(ks or (C,)); L = n_blocks(model); start = L - cfg.top_blocks
+    ks = tuple(ks or (C,)); start = L - cfg.top_blocks
     t0 = time.perf_counter()
     S_tr = block_inputs(model, tokenizer, list(ds.train_texts), start, max_length=cfg.max_length, device=dev, progress=progress)
     S_te = block_inputs(model, tokenizer, list(ds.test_texts), start, max_length=cfg.max_length, device=dev, progress=progress)
@@ -526,6 +527,7 @@ def lora_benchmark(model:nn.Module, # the frozen causal LM (not modified: adapte
                          majority=float(np.bincount(yte, minlength=C).max() / len(yte)),
                          lora_acc=acc(lora_ok), logreg_cv_acc=acc(lr_ok), logreg_cv_l2=lam, head_acc=acc(ctl_ok), linear_acc=hp.linear_acc,
                          gain_vs_logreg=acc(lora_ok) - acc(lr_ok), gain_vs_head=acc(lora_ok) - acc(ctl_ok), gain_vs_paper_head=acc(lora_ok) - hp.linear_acc,
+                         lora_gain=acc(lora_ok) - hp.linear_acc, # the paper's definition (against its head probe)
                          mcnemar_logreg_n01=n01, mcnemar_logreg_n10=n10, mcnemar_logreg_p=p,
                          mcnemar_head_n01=m01, mcnemar_head_n10=m10, mcnemar_head_p=q,
                          lora_steps=len(run.losses), lora_best_step=run.best_step, lora_final_loss=run.final_loss,

@@ -193,7 +193,7 @@ class StudyConfig:
     lora_steps:int=150 # LoRA optimisation steps, at most (early stopping on a validation split of train); the paper: 5000 of batch 1
     lora_batch_size:int=8 # LoRA batch size
     lora_lr:float=1e-3 # Adafactor learning rate of LoRA and of the head-only control (the paper: 1e-4)
-    lora_top_blocks:int|None=4 # adapt the top m blocks (their inputs are cached once); None = every block
+    lora_top_blocks:int|None=None # None = adapt every block (the recipe that measured a gain); m = only the top m blocks, their inputs cached once (faster, measured no gain)
     seed:int=0 # seed of subsets, probes and LoRA
     device:str|None=None # device for the model; default its own
     def __post_init__(self):
@@ -250,7 +250,7 @@ def _study_lora(model, tokenizer, ds, config, progress):
         out[f"{v}_before_lora"], out[f"{v}_after_lora"] = b[f"{v}_k{ds.n_classes}_before"], b[f"{v}_k{ds.n_classes}_after"]
     return out
 
-# %% ../nbs/08_study.ipynb #52f8847c
+# %% ../nbs/08_study.ipynb #e5e44c0a
 def _curves(mom, F, y, config, progress=False) -> pd.DataFrame:
     "The paper's NTPS (no shrinkage) with its permutation null, and the shrunk variants (`config.ridge_xx`) with theirs, side by side."
     from ntps.score import ntps_curve
@@ -301,7 +301,7 @@ def study_one(model, tokenizer, # a loaded causal LM and its tokenizer
         if len(sub): df = pd.concat([df, sub.assign(model=model_name, d=extra["d"])], ignore_index=True)
     return df
 
-# %% ../nbs/08_study.ipynb #d2ed6313
+# %% ../nbs/08_study.ipynb #843eb0aa
 def pair_subtasks(mom, # `Moments` of the parent task's training texts (V comes from its S_cc, S_ch: it does not depend on labels)
                   Ftr:torch.Tensor, ytr:np.ndarray, # [N, L+1, d] train features and [N] labels of the parent task
                   Fte:torch.Tensor, yte:np.ndarray, # [n, L+1, d] test features and [n] labels
@@ -400,7 +400,7 @@ def per_dataset_targets(res:pd.DataFrame, # a `run_study` table (one model)
         if c in t: t[f"neg_{c}"] = -t[c]
     return t
 
-# %% ../nbs/08_study.ipynb #61c79ce7
+# %% ../nbs/08_study.ipynb #9920b50f
 RECOMMENDED = "ntps_white_z" # the recommended score, chosen by the evidence in "Which score to recommend" below
 RECOMMENDED_LABEL = "whitened NTPS as a z-score against its label-permutation null"
 NTPS_VARIANTS = ("ntps", "ntps_orth", "ntps_white", "ntps_vs_random", "ntps_shrunk", "ntps_white_shrunk",
