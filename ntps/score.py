@@ -225,8 +225,8 @@ def layer_curve(S_xx, S_xy, S_cc, S_ch, # the four moments of one layer: [d,d], 
     X = None if features is None and labels is None else _matching_features(S_xy, features, labels)[0]
     N = _n_texts(X, n_texts)
     rx = _ridge_on_xx(ridge, ridge_xx, X, mode)
-    if N is not None and N <= d and rx == 0 and mode != "released":
-        warnings.warn(f"S_xx is singular with N ≤ d texts (N = {N}, d = {d}); use ridge_xx='auto'", stacklevel=2)
+    if N is not None and N <= d and rx == 0 and mode != "released" and not (X is not None and n_perm):
+        warnings.warn(f"S_xx is singular with N ≤ d texts (N = {N}, d = {d}) and no permutation null is computed: the perception directions fit noise; pass features and labels (the null), or ridge_xx='auto'", stacklevel=2)
     if mode == "released": df = _released_curve(S_xx, S_xy, S_cc, S_ch, fractions, backend)
     else: df, geo = _solved_curve(S_xx, S_xy, S_cc, S_ch, ks, mode, fractions, tol, ridge, rx, backend)
     df = _annotate(df, d, rx, N)
@@ -294,7 +294,7 @@ def ntps_curve(S_xx, # [L+1, d, d] or [d, d]; or an object with attributes S_xx,
     for l in layers:
         if not (0 <= l < n_layers): raise ValueError(f"layers must be in 0…{n_layers - 1}, got {l}")
     F = _layer_features(features, n_layers, d)
-    _warn_few_texts(F.shape[0] if F is not None else n_texts, d, mode, kwargs)
+    if not (F is not None and kwargs.get("n_perm", 100)): _warn_few_texts(F.shape[0] if F is not None else n_texts, d, mode, kwargs) # a null makes N ≤ d readable
     from tqdm.auto import tqdm
     frames = []
     with warnings.catch_warnings():
@@ -319,7 +319,7 @@ def _warn_few_texts(N, d:int, mode, kwargs):
     "Warn when N ≤ d and S_xx gets no ridge (once per `ntps_curve` call)."
     rx = kwargs.get("ridge_xx")
     if N is not None and N <= d and mode != "released" and (kwargs.get("ridge", 0.0) if rx is None else rx) == 0:
-        warnings.warn(f"S_xx is singular with N ≤ d texts (N = {N}, d = {d}); use ridge_xx='auto'", stacklevel=3)
+        warnings.warn(f"S_xx is singular with N ≤ d texts (N = {N}, d = {d}) and no permutation null is computed: the perception directions fit noise; pass features and labels (the null), or ridge_xx='auto'", stacklevel=3)
 
 # %% ../nbs/04_score.ipynb #8cf89369
 def _matching_features(S_xy, features, labels, rtol:float=1e-6):

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Callable, Literal, Sequence
 import numpy as np
 import pandas as pd
+import torch
 import scipy.stats
 
 # %% auto #0
@@ -401,8 +402,8 @@ def per_dataset_targets(res:pd.DataFrame, # a `run_study` table (one model)
     return t
 
 # %% ../nbs/08_study.ipynb #9920b50f
-RECOMMENDED = "ntps_white_z" # the recommended score, chosen by the evidence in "Which score to recommend" below
-RECOMMENDED_LABEL = "whitened NTPS as a z-score against its label-permutation null"
+RECOMMENDED = "ntps_white_excess" # the recommended score, chosen by the rule and the evidence in "Which score to recommend" below
+RECOMMENDED_LABEL = "whitened NTPS over its label-permutation null"
 NTPS_VARIANTS = ("ntps", "ntps_orth", "ntps_white", "ntps_vs_random", "ntps_shrunk", "ntps_white_shrunk",
                  "ntps_excess", "ntps_z", "ntps_white_excess", "ntps_white_z", "ntps_shrunk_z", "ntps_white_shrunk_z")
 
