@@ -212,7 +212,7 @@ def _pad_states(states:Sequence[torch.Tensor], device) -> dict:
     for j, s in enumerate(states): h[j, :len(s)], am[j, :len(s)] = s.to(device), 1
     return dict(inputs_embeds=h, attention_mask=am, position_ids=(am.cumsum(1) - 1).clamp(min=0))
 
-# %% ../nbs/07_lora.ipynb #839a6add
+# %% ../nbs/07_lora.ipynb #33c39c04
 class TopBlocks(nn.Module):
     "Blocks `start … L−1` and the final norm of a decoder, run on cached hidden states; mean-pooled like `LoraClassifier.pooled`."
     def __init__(self, lm:nn.Module, # causal LM or peft model around one (adapters injected in place)
