@@ -228,10 +228,10 @@ def _ridge_arg(v) -> float|str:
 def _pcol(name:str) -> str: return name.removesuffix("_z").removesuffix("_excess") + "_null_p"
 
 def _fixed_cell(cur:pd.DataFrame, n_classes:int) -> pd.Series:
-    "The row of the pre-registered cell: layer ⌊2L/3⌉ and the smallest k ≥ C (as `ntps.study.preregistered_config`)."
-    lay = int(round(2 / 3 * cur.layer.max())); g = cur[cur.layer == lay]
-    ks = np.sort(g.k.unique()); ok = ks[ks >= n_classes]
-    return g[g.k == (ok[0] if len(ok) else ks[-1])].iloc[0]
+    "The row of the pre-registered cell: layer ⌊2L/3⌉ and the smallest k ≥ C (`ntps.study.preregistered_config`)."
+    from ntps.study import preregistered_config
+    lay, k = preregistered_config(cur.assign(dataset="", n_classes=n_classes))[""] # one rule for the study and the CLI
+    return cur[(cur.layer == lay) & (cur.k == k)].iloc[0]
 
 def _headline(cur:pd.DataFrame, # `score_table` / `ntps_curve` rows of one model and dataset
               n_classes:int, # C

@@ -237,7 +237,7 @@ def _pivot_probes(pr:pd.DataFrame) -> pd.DataFrame:
 
 # %% ../nbs/08_study.ipynb #681a13ee
 _LORA_COLUMNS = ("lora_acc", "logreg_cv_acc", "head_acc", "gain_vs_logreg", "gain_vs_head", "mcnemar_logreg_p", "mcnemar_head_p",
-                 "lora_steps", "lora_best_step", "lora_final_loss", "converged", "flag", "lora_top_blocks")
+                 "lora_steps", "lora_best_step", "lora_final_loss", "converged", "flag")
 
 def _study_lora(model, tokenizer, ds, config, progress):
     "LoRA against fair baselines on one dataset (`ntps.lora.lora_benchmark`, one seed), and NTPS of the last layer on the held-out texts before and after LoRA (k = C)."
@@ -246,7 +246,7 @@ def _study_lora(model, tokenizer, ds, config, progress):
     lcfg = LoraTrainConfig(top_blocks=m, steps=config.lora_steps, batch_size=config.lora_batch_size, lr=config.lora_lr,
                            max_length=config.max_length, seed=config.seed)
     b = lora_benchmark(model, tokenizer, ds, lcfg, seeds=(config.seed,), device=config.device, progress=progress).iloc[0]
-    out = {c: (b[c] if c != "lora_top_blocks" else m) for c in _LORA_COLUMNS}
+    out = {c: b[c] for c in _LORA_COLUMNS} | dict(lora_top_blocks=int(b.top_blocks))
     for v in ("ntps", "ntps_white"):
         out[f"{v}_before_lora"], out[f"{v}_after_lora"] = b[f"{v}_k{ds.n_classes}_before"], b[f"{v}_k{ds.n_classes}_after"]
     return out
@@ -315,7 +315,6 @@ def pair_subtasks(mom, # `Moments` of the parent task's training texts (V comes 
     "Every two-class sub-task of a multi-class task, from features already computed: S_xx and S_xy of the pair's texts, V of the parent."
     from itertools import combinations
     from ntps.probes import probe_layers, baselines
-    from ntps.stats import Moments
     Lp = Ftr.shape[1]; lays = sorted({int(round(f * (Lp - 1))) for f in depths})
     out = []
     for a, b in combinations(range(len(classes)), 2):
