@@ -58,7 +58,7 @@ def gen_eigh(A, # [d, d] symmetric left-hand matrix, e.g. `S_xy S_xyᵀ`
              ridge:float=0.0, # add `ridge·tr(B)/d·I` to `B` before solving (shrinkage)
              backend:Literal["torch", "scipy"]="torch", # `torch` (any device) or `scipy` (LAPACK on CPU)
             ): # `(eigvals [r], X [d, r])` with `A X = B X diag(eigvals)` and `Xᵀ B X = I`, r = retained rank of B
-    "Solve the generalized symmetric eigenproblem `A x = λ B x` on the range of `B` (SPEC §2)."
+    "Solve the generalized symmetric eigenproblem `A x = λ B x` on the range of `B` (the form of both NTPS problems)."
     if order not in ("descending", "ascending"): raise ValueError(f"order must be 'descending' or 'ascending', got {order!r}")
     if backend not in ("torch", "scipy"): raise ValueError(f"backend must be 'torch' or 'scipy', got {backend!r}")
     if tol is not None and not (0 <= tol < 1): raise ValueError(f"tol must be in [0, 1) (relative to B's largest eigenvalue), got {tol}")

@@ -413,7 +413,7 @@ def evaluate(classifier:LoraClassifier, tokenizer, # the trained classifier and 
 def lora_gain(lora_acc:float, # test accuracy after LoRA fine-tuning
               linear_acc:float, # test accuracy of the frozen head probe
              ) -> float: # lora_acc − linear_acc
-    "How much LoRA adds over a linear head on frozen features (SPEC §5)."
+    "How much LoRA adds over a linear head on frozen features (the paper's LoRA comparison)."
     return float(lora_acc) - float(linear_acc)
 
 # %% ../nbs/07_lora.ipynb #42a770eb

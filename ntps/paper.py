@@ -4,7 +4,7 @@
 
 # %% ../nbs/11_paper_reproduction.ipynb #63d266e0
 from __future__ import annotations
-import os, math
+import gc, logging, os, math
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal, Mapping, Sequence
@@ -12,10 +12,13 @@ import numpy as np
 import pandas as pd
 import torch
 
+_logger = logging.getLogger(__name__)
+
 # %% auto #0
-__all__ = ['PAPER_MODELS', 'COLAB_GPUS', 'PAPER_REPORTED', 'PaperModel', 'model_dims', 'memory_plan', 'memory_table',
-           'smoke_mode', 'load_kwargs', 'load_paper_model', 'smoke_model', 'paper_setup', 'paper_targets',
-           'reproduction_report', 'report_means']
+__all__ = ['PAPER_MODELS', 'COLAB_GPUS', 'PAPER_REPORTED', 'PaperModel', 'model_dims', 'model_shapes', 'pick_dtype', 'MemoryPlan',
+           'memory_plan', 'fit_batch_size', 'plan_for_gpu', 'gpu_memory_gib', 'gpu_plan', 'smoke_mode', 'load_kwargs',
+           'load_paper_model', 'smoke_model', 'paper_setup', 'run_reproduction', 'paper_targets', 'reproduction_report',
+           'report_means']
 
 # %% ../nbs/11_paper_reproduction.ipynb #7bc28ed4
 @dataclass(frozen=True)
@@ -29,15 +32,22 @@ class PaperModel:
     n_params:float # parameters, in billions
     remote_code:bool=False # needs `trust_remote_code=True`
     tokenizer_id:str|None=None # tokenizer repository when not the model's own
-    lora_targets:tuple=("q_proj", "k_proj", "v_proj") # modules that get LoRA adapters (SPEC §5)
+    lora_targets:tuple=("q_proj", "k_proj", "v_proj") # modules that get LoRA adapters (the paper's setup, §5)
+    intermediate:int=0 # I, MLP width (OpenELM: the mean over its layers)
+    kv_dim:int=0 # width of the key and value projections (heads × head size; OpenELM: the mean)
+    vocab:int=0 # vocabulary size
 
-PAPER_MODELS = tuple(PaperModel(*a) for a in [
+_SHAPES = {"qwen2-0.5b": (4864, 128, 151936), "qwen2-1.5b": (8960, 256, 151936), "qwen2-7b": (18944, 512, 152064),
+           "openelm-270m": (2880, 256, 32000), "openelm-450m": (3456, 320, 32000), "openelm-1.1b": (4608, 512, 32000),
+           "openelm-3b": (6912, 768, 32000), "llama-3-8b": (14336, 1024, 128256)} # (I, kv_dim, vocab) from the configs
+
+PAPER_MODELS = tuple(replace(m, **dict(zip(("intermediate", "kv_dim", "vocab"), _SHAPES[m.name]))) for m in (PaperModel(*a) for a in [
     ("qwen2-0.5b", "Qwen/Qwen2-0.5B", "qwen2", 24, 896, 0.49),
     ("qwen2-1.5b", "Qwen/Qwen2-1.5B", "qwen2", 28, 1536, 1.54),
     ("qwen2-7b", "Qwen/Qwen2-7B", "qwen2", 28, 3584, 7.62),
     *[(f"openelm-{s.lower().replace('_', '.')}", f"apple/OpenELM-{s}", "openelm", L, d, p, True, "meta-llama/Llama-2-7b-hf", ("qkv_proj",))
       for s, L, d, p in [("270M", 16, 1280, 0.27), ("450M", 20, 1536, 0.45), ("1_1B", 28, 2048, 1.08), ("3B", 36, 3072, 3.04)]],
-    ("llama-3-8b", "meta-llama/Meta-Llama-3-8B", "llama", 32, 4096, 8.03)])
+    ("llama-3-8b", "meta-llama/Meta-Llama-3-8B", "llama", 32, 4096, 8.03)]))
 
 # %% ../nbs/11_paper_reproduction.ipynb #7c0faca5
 _LAYER_KEYS = ("num_hidden_layers", "num_transformer_layers", "n_layer", "num_layers")
@@ -55,46 +65,167 @@ def model_dims(config, # a transformers config, a dict with hidden_size/num_hidd
                          f"found L={L!r}, d={d!r}")
     return int(L), int(d)
 
-# %% ../nbs/11_paper_reproduction.ipynb #ba7a8d84
-def memory_plan(config, # anything `model_dims` reads, or a `PaperModel`
-                *, n_classes:int=2, # C, columns of S_xy
-                n_texts:int=0, # N, texts whose pooled features are kept (train + test)
-                n_params:float|None=None, # parameters in billions (weights); default the `PaperModel`'s, else 0
-                batch_size:int=8, # B, texts per forward pass
-                max_length:int=512, # T, tokens per text
-                moment_bytes:int=8, # float64 moments
-               ) -> dict: # bytes per item, `gpu` (moments + batch products + workspace + weights) and `cpu` (features)
-    "Bytes needed to collect the moments of one model: the four moments, one batch's products and workspace, features and weights."
+# %% ../nbs/11_paper_reproduction.ipynb #68eae135
+def model_shapes(config, # anything `model_dims` reads, or a `PaperModel`
+                ) -> dict: # L, d, I (MLP width), kv (key/value width), vocab, heads, tied (embeddings shared with the head)
+    "The shapes that size a model's weights and activations, read from its config (defaults: I = 4d, kv = d, heads = d / 64)."
     L, d = model_dims(config)
-    n_params = getattr(config, "n_params", 0.0) if n_params is None else n_params
-    for f, v in dict(n_classes=n_classes, batch_size=batch_size, max_length=max_length).items():
-        if v < 1: raise ValueError(f"{f} must be >= 1, got {v}")
-    sq, b = (L + 1) * d * d * moment_bytes, {}
-    b.update(S_xx=sq, S_xy=(L + 1) * d * n_classes * moment_bytes, S_cc=sq, S_ch=sq)
-    b["moments"] = b["S_xx"] + b["S_xy"] + b["S_cc"] + b["S_ch"]
-    b["batch_products"] = b["moments"] # the per-batch sums, before they are added
-    b["workspace"] = 2 * (L + 1) * batch_size * max_length * d * moment_bytes # hidden states in float64 and their prefix sums
-    b["weights_bf16"] = int(round(n_params * 1e9 * 2))
-    b["features"] = n_texts * (L + 1) * d * 4
-    b["gpu"] = b["moments"] + b["batch_products"] + b["workspace"] + b["weights_bf16"]
-    b["cpu"] = b["features"]
-    return b
+    if isinstance(config, PaperModel):
+        return dict(L=L, d=d, I=config.intermediate or 4 * d, kv=config.kv_dim or d, vocab=config.vocab, heads=max(1, d // 64), tied=False)
+    get = config.get if isinstance(config, Mapping) else (lambda k: getattr(config, k, None))
+    heads = get("num_attention_heads") or max(1, d // 64)
+    head_dim = get("head_dim") or d // heads
+    kv = (get("num_key_value_heads") or heads) * head_dim
+    return dict(L=L, d=d, I=get("intermediate_size") or 4 * d, kv=kv, vocab=get("vocab_size") or 0, heads=heads,
+                tied=bool(get("tie_word_embeddings")))
+
+def _n_params(s:dict) -> float:
+    "Parameters (in billions) of a Llama-style decoder with shapes `s`."
+    L, d, I, kv, V = s["L"], s["d"], s["I"], s["kv"], s["vocab"]
+    return (V * d * (1 if s["tied"] else 2) + L * (2 * d * d + 2 * d * kv + 3 * d * I + 2 * d) + d) / 1e9
+
+# %% ../nbs/11_paper_reproduction.ipynb #a58183ce
+def pick_dtype(device:str|torch.device="cuda", # where the model runs
+               capability:tuple[int, int]|None=None, # CUDA compute capability; default read from the device
+              ) -> torch.dtype: # bf16 on Ampere and newer (A100, L4, H100), fp16 on older GPUs (T4, V100), float32 on CPU
+    "The parameter dtype for `device`: bf16 where the GPU computes it natively, else fp16; float32 off the GPU."
+    dev = torch.device(device)
+    if dev.type == "cpu": return torch.float32
+    if dev.type != "cuda": raise ValueError(f"device must be a CPU or CUDA device, got {str(device)!r}")
+    major, _ = torch.cuda.get_device_capability(dev) if capability is None else capability
+    return torch.bfloat16 if major >= 8 else torch.float16 # a T4 (7.5) only emulates bf16
+
+# %% ../nbs/11_paper_reproduction.ipynb #ba7a8d84
+_PHASES = ("moments", "scores", "lora", "probes")
+
+@dataclass(frozen=True, repr=False)
+class MemoryPlan:
+    "Bytes held at the same time in each phase of one model's study, on the GPU (`gpu`: the model's device) and the CPU."
+    items:pd.DataFrame # one row per (phase, item): columns phase, item, device ("gpu" | "cpu"), bytes
+    settings:dict # the arguments of `memory_plan`
+    def peaks(self) -> pd.DataFrame:
+        "Peak bytes per phase (rows) and device (columns)."
+        t = self.items.pivot_table(index="phase", columns="device", values="bytes", aggfunc="sum", fill_value=0)
+        return t.reindex(index=[p for p in _PHASES if p in t.index], columns=["gpu", "cpu"], fill_value=0).astype("int64")
+    def peak(self, device:Literal["gpu", "cpu"]="gpu") -> int:
+        "The largest of the phases' totals on `device`, in bytes."
+        if device not in ("gpu", "cpu"): raise ValueError(f"device must be 'gpu' or 'cpu', got {device!r}")
+        return int(self.peaks()[device].max())
+    def to_frame(self) -> pd.DataFrame:
+        "The items with their size in GiB."
+        return self.items.assign(GiB=self.items.bytes / 2**30)
+    def __repr__(self):
+        p = (self.peaks() / 2**30).round(2)
+        return f"MemoryPlan(peak GiB: " + "; ".join(f"{ph} gpu {r.gpu} cpu {r.cpu}" for ph, r in p.iterrows()) + ")"
+
+# %% ../nbs/11_paper_reproduction.ipynb #7973467a
+_ACT = dict(d=16, I=4, kv=4) # activations kept for backprop, per token and block, in units of the activation dtype (measured below)
+
+def memory_plan(config, # anything `model_shapes` reads, or a `PaperModel`
+                *, n_params:float|None=None, # parameters in billions; default the `PaperModel`'s, else estimated from the shapes
+                dtype:torch.dtype=torch.bfloat16, # weights and activations (`pick_dtype`)
+                n_classes:int=2, # C, columns of S_xy
+                n_texts:int=0, # N, texts of both splits: pooled features [N, L+1, d] and LoRA's cached embeddings, float32 on the CPU
+                batch_size:int=8, # B, texts per forward pass of the moment pass
+                max_length:int=512, # T, tokens per text
+                layers:int|Sequence[int]|None=None, # hidden states whose moments are kept: a count or indices; default all L+1
+                moment_dtype:torch.dtype=torch.float64, # dtype of the batch products (the sums are float64)
+                sums_device:Literal["gpu", "cpu"]="gpu", # where the moment sums live
+                test_split:bool=True, # the study's second pass (test texts) runs while the training split's moments are held
+                lora:bool=True, # plan the LoRA phase
+                lora_batch_size:int=1, # b, texts per LoRA step (the paper: 1)
+                lora_max_length:int|None=None, # tokens per LoRA text; default `max_length`
+                lora_r:int=32, # adapter rank
+                optimizer:Literal["adafactor", "adam"]="adafactor", # adafactor: factored states (negligible); adam: two per parameter
+                free_moments:bool=False, # the moments leave the GPU before LoRA (the study keeps them)
+               ) -> MemoryPlan:
+    "Memory of one model's study, phase by phase: the moment pass, the scores, LoRA (a copy of the model) and the probes."
+    s = model_shapes(config); L, d, I, kv = s["L"], s["d"], s["I"], s["kv"]
+    for f, v in dict(n_classes=n_classes, batch_size=batch_size, max_length=max_length, lora_batch_size=lora_batch_size, lora_r=lora_r).items():
+        if not isinstance(v, int) or v < 1: raise ValueError(f"{f} must be an integer >= 1, got {v!r}")
+    if not isinstance(n_texts, int) or n_texts < 0: raise ValueError(f"n_texts must be an integer >= 0, got {n_texts!r}")
+    if sums_device not in ("gpu", "cpu"): raise ValueError(f"sums_device must be 'gpu' or 'cpu', got {sums_device!r}")
+    if optimizer not in ("adafactor", "adam"): raise ValueError(f"optimizer must be 'adafactor' or 'adam', got {optimizer!r}")
+    Lm = L + 1 if layers is None else (layers if isinstance(layers, int) else len(layers))
+    if not 1 <= Lm <= L + 1: raise ValueError(f"layers must select 1…{L + 1} hidden states, got {layers!r}")
+    n_params = (config.n_params if isinstance(config, PaperModel) else _n_params(s)) if n_params is None else n_params
+    w, mb = torch.finfo(dtype).bits // 8, torch.finfo(moment_dtype).bits // 8
+    B, T, Tl, b = batch_size, max_length, lora_max_length or max_length, lora_batch_size
+    weights, mom = int(round(n_params * 1e9 * w)), (3 * Lm * d * d + Lm * d * n_classes) * 8
+    feats = ("features [N, layers, d]", "cpu", n_texts * Lm * d * 4) # (item, device, bytes), in every phase
+    rows = [("moments", "weights", "gpu", weights),
+            ("moments", "hidden states of all L+1 layers", "gpu", (L + 1) * B * T * d * w),
+            ("moments", "one block's activations", "gpu", B * T * (3 * I + 2 * d + 2 * kv) * w),
+            ("moments", "batch copies (states, prefix sums)", "gpu", 2 * Lm * B * T * d * mb),
+            ("moments", "batch products", "gpu", mom // 8 * mb),
+            ("moments", "moment sums (float64)", sums_device, mom),
+            ("moments", "moments of the train split", sums_device, mom if test_split else 0), ("moments", *feats)]
+    if sums_device == "cpu": rows.append(("moments", "batch products moved to the CPU", "cpu", mom // 8 * mb))
+    rows += [("scores", "weights", "gpu", weights), ("scores", "moment sums (until the pass returns)", sums_device, mom),
+             ("scores", "normalised moments", sums_device, mom), ("scores", "curve workspace (one layer)", sums_device, 6 * d * d * 8),
+             ("scores", *feats)]
+    if lora:
+        n_lora = s["L"] * lora_r * (2 * d + 2 * (d + kv)) + d * n_classes # q, k, v adapters and the head
+        rows += [("lora", "weights (frozen backbone)", "gpu", weights), ("lora", "weights (model copy)", "gpu", weights),
+                 ("lora", "moments held by the study", sums_device, 0 if free_moments else mom),
+                 ("lora", f"adapters, gradients, {optimizer} states", "gpu", n_lora * 4 * (2 + (2 if optimizer == "adam" else 0))),
+                 ("lora", "activations for backprop", "gpu", L * b * Tl * (_ACT["d"] * d + _ACT["I"] * I + _ACT["kv"] * kv) * w),
+                 ("lora", "cached embeddings of the texts", "cpu", n_texts * Tl * d * 4), ("lora", *feats)]
+    rows += [("probes", *feats), ("probes", "probe workspace (one layer, float64)", "cpu", (3 * n_texts * d + 3 * d * d) * 8)]
+    items = pd.DataFrame(rows, columns=["phase", "item", "device", "bytes"]).astype({"bytes": "int64"})
+    return MemoryPlan(items, dict(n_params=n_params, dtype=dtype, n_classes=n_classes, n_texts=n_texts, batch_size=B, max_length=T, layers=Lm,
+                                  moment_dtype=moment_dtype, sums_device=sums_device, lora=lora, lora_batch_size=b, lora_max_length=Tl))
 
 # %% ../nbs/11_paper_reproduction.ipynb #2518fafc
 COLAB_GPUS = {"T4": 15.0, "L4": 22.5, "A100-40GB": 40.0, "A100-80GB / H100": 80.0} # usable GiB
 
-def memory_table(models:Sequence[PaperModel]=PAPER_MODELS, # the models to plan for
-                 headroom:float=1.1, # safety factor on the GPU total
-                 **kwargs, # passed to `memory_plan` (n_classes, n_texts, batch_size, max_length)
-                ) -> pd.DataFrame: # one row per model, sizes in GiB, and the smallest GPU that fits
-    "Memory plan of several models as a table in GiB."
+def fit_batch_size(config, # anything `memory_plan` reads
+                   gib:float, # GPU memory available, GiB
+                   *, candidates:Sequence[int]=(32, 16, 8, 4, 2, 1), # moment-pass batch sizes to try, the largest first
+                   headroom:float=1.1, # safety factor on the plan's GPU peak (allocator fragmentation, CUDA context)
+                   cpu_gib:float|None=None, # CPU memory available, GiB; default: not checked
+                   **kwargs, # passed to `memory_plan` (n_texts, max_length, layers, sums_device, lora, …)
+                  ) -> int|None: # the largest batch size whose every phase fits; None: the model needs a bigger card
+    "The largest batch size of the moment pass for which the whole study of one model fits in `gib` GiB of GPU memory."
+    if not gib > 0: raise ValueError(f"gib must be > 0, got {gib!r}")
+    if not headroom >= 1: raise ValueError(f"headroom must be >= 1, got {headroom!r}")
+    for B in sorted(candidates, reverse=True):
+        p = memory_plan(config, batch_size=B, **kwargs)
+        if p.peak("gpu") * headroom <= gib * 2**30 and (cpu_gib is None or p.peak("cpu") * headroom <= cpu_gib * 2**30): return B
+    return None
+
+# %% ../nbs/11_paper_reproduction.ipynb #cd4146de
+def plan_for_gpu(gib:float, # GPU memory available, GiB (`gpu_memory_gib()` for this machine's)
+                 models:Sequence[PaperModel]=PAPER_MODELS, # the candidates
+                 **kwargs, # passed to `fit_batch_size` and `memory_plan`
+                ) -> dict: # {model name: batch size, or None when it needs a bigger card}
+    "Which models fit a GPU of `gib` GiB, and at which batch size."
+    return {m.name: fit_batch_size(m, gib, **kwargs) for m in models}
+
+# %% ../nbs/11_paper_reproduction.ipynb #3814a794
+def gpu_memory_gib(device:str|torch.device|None=None, # a CUDA device; default the current one
+                  ) -> float|None: # total memory in GiB; None without a GPU
+    "Memory of this machine's GPU (None when there is none)."
+    if not torch.cuda.is_available(): return None
+    return torch.cuda.get_device_properties(torch.device("cuda") if device is None else torch.device(device)).total_memory / 2**30
+
+# %% ../nbs/11_paper_reproduction.ipynb #05507bbc
+def gpu_plan(models:Sequence[PaperModel]=PAPER_MODELS, # the models to plan for
+             gpus:Mapping[str, float]|None=None, # {GPU name: usable GiB}; default T4, A100-40GB, A100-80GB / H100
+             **kwargs, # passed to `memory_plan` and `fit_batch_size` (n_texts, max_length, n_classes, headroom, …)
+            ) -> pd.DataFrame: # one row per model: peaks in GiB at batch 8, then the batch size per GPU ("bigger card" when none fits)
+    "What runs where: per model and GPU, the largest moment-pass batch size at which the moments, LoRA and probes all fit."
+    gpus = {k: COLAB_GPUS[k] for k in ("T4", "A100-40GB", "A100-80GB / H100")} if gpus is None else gpus
+    pk = {k: kwargs.pop(k) for k in ("headroom", "candidates", "cpu_gib") if k in kwargs}
     rows = []
     for m in models:
-        b = {k: v / 2**30 for k, v in memory_plan(m, **kwargs).items()}
-        gpu = next((g for g, cap in COLAB_GPUS.items() if b["gpu"] * headroom <= cap), "more than 80 GiB")
-        rows.append(dict(model=m.name, L=m.n_layers, d=m.d, params_B=m.n_params, per_moment=b["S_xx"], moments=b["moments"],
-                         workspace=b["workspace"] + b["batch_products"], weights=b["weights_bf16"], gpu_total=b["gpu"],
-                         features_cpu=b["features"], smallest_gpu=gpu))
+        p = memory_plan(m, **{"batch_size": 8, **kwargs}).peaks() / 2**30
+        row = dict(model=m.name, L=m.n_layers, d=m.d, params_B=m.n_params, moments_GiB=p.gpu["moments"],
+                   lora_GiB=p.gpu.get("lora", np.nan), cpu_GiB=p.cpu.max())
+        for g, cap in gpus.items():
+            B = fit_batch_size(m, cap, **pk, **{k: v for k, v in kwargs.items() if k != "batch_size"})
+            row[g] = "bigger card" if B is None else B
+        rows.append(row)
     return pd.DataFrame(rows)
 
 # %% ../nbs/11_paper_reproduction.ipynb #b388b001
@@ -112,7 +243,7 @@ def smoke_mode(env:Mapping|None=None, # environment variables; default `os.envir
 
 # %% ../nbs/11_paper_reproduction.ipynb #464f20af
 def load_kwargs(spec:PaperModel, # the model
-                dtype:torch.dtype=torch.bfloat16, # parameter dtype (bf16 forward, SPEC §5)
+                dtype:torch.dtype=torch.bfloat16, # parameter dtype (`pick_dtype`: bf16, or fp16 on a T4)
                ) -> tuple[dict, str, dict]: # (model kwargs, tokenizer repository, tokenizer kwargs)
     "Arguments for `from_pretrained` of a paper model and its tokenizer."
     mkw = dict(dtype=dtype)
@@ -120,13 +251,13 @@ def load_kwargs(spec:PaperModel, # the model
     return mkw, spec.tokenizer_id or spec.hub_id, {}
 
 def load_paper_model(spec:PaperModel, # the model
-                     *, dtype:torch.dtype=torch.bfloat16, # parameter dtype
+                     *, dtype:torch.dtype|None=None, # parameter dtype; default `pick_dtype(device)`
                      device:str|torch.device="cuda", # where to put it
                     ): # `(model, tokenizer)` in eval mode, the tokenizer able to pad
     "Load one of the paper's models from the Hugging Face hub (needs network access)."
     from transformers import AutoModelForCausalLM, AutoTokenizer
     from ntps.lora import prepare_tokenizer
-    mkw, tok_id, tkw = load_kwargs(spec, dtype)
+    mkw, tok_id, tkw = load_kwargs(spec, pick_dtype(device) if dtype is None else dtype)
     tok = AutoTokenizer.from_pretrained(tok_id, **tkw)
     model = AutoModelForCausalLM.from_pretrained(spec.hub_id, **mkw).to(device).eval()
     return model, prepare_tokenizer(tok, model)
@@ -142,7 +273,7 @@ def smoke_model(spec:PaperModel, # the paper model to stand in for
     return tiny_model(arch, n_layers=max(2, round(spec.n_layers / 8)), d=d, n_heads=4, seed=seed)
 
 # %% ../nbs/11_paper_reproduction.ipynb #cc2376c6
-PAPER_REPORTED = {"acc": 0.67, "neg_mse": 0.58, "neg_lora_gain": 0.70} # the paper's mean Spearman ρ over models (SPEC §5)
+PAPER_REPORTED = {"acc": 0.67, "neg_mse": 0.58, "neg_lora_gain": 0.70} # the paper's mean Spearman ρ over models
 
 def paper_setup(smoke:bool, # tiny offline run (True) or the paper's study (False)
                 *, max_train:int|None=4000, # full run: training texts per dataset (None = all)
@@ -150,7 +281,7 @@ def paper_setup(smoke:bool, # tiny offline run (True) or the paper's study (Fals
                 max_length:int=512, # full run: tokens per text
                 lora:bool=True, # also fine-tune with LoRA
                 device:str|None=None, # full run: the device
-                dtype:torch.dtype=torch.bfloat16, # full run: parameter dtype
+                dtype:torch.dtype|None=None, # full run: parameter dtype; default `pick_dtype(device)` (bf16, fp16 on a T4)
                 n_smoke_datasets:int=5, # smoke: suite tasks used
                ) -> tuple[dict, list[str], "StudyConfig"]: # ({name: loader}, dataset names, settings)
     "Models, datasets and `StudyConfig` of the reproduction, full or smoke."
@@ -168,6 +299,32 @@ def paper_setup(smoke:bool, # tiny offline run (True) or the paper's study (Fals
     cfg = StudyConfig(max_train=max_train, max_test=max_test, batch_size=8, max_length=max_length, head_epochs=50,
                       lora=lora, lora_steps=5000, lora_batch_size=1, lora_lr=1e-4, lora_top_blocks=None, device=device) # the paper's LoRA recipe
     return models, list(list_datasets("paper").name), cfg
+
+# %% ../nbs/11_paper_reproduction.ipynb #65811998
+def run_reproduction(models:Mapping, # {name: zero-argument loader returning (model, tokenizer)}, e.g. from `paper_setup`
+                     datasets:Sequence[str], # dataset names for `ntps.data.load_dataset`
+                     out:str|Path, # results folder: `NAME.parquet` per finished model, `NAME/parts/*.parquet` per finished dataset
+                     config, # a `ntps.study.StudyConfig`
+                     *, batch_sizes:Mapping|None=None, # {name: moment-pass batch size, or None to skip} (`plan_for_gpu`); default all at `config.batch_size`
+                     progress:bool=True, # progress bars
+                    ) -> pd.DataFrame: # the results of every finished model that was not skipped
+    "The study one model at a time: each model's table is saved as soon as it is done (a rerun skips it), GPU memory is freed between models."
+    from ntps.study import run_study, _slug
+    from ntps.stats import atomic_write
+    out = Path(out); out.mkdir(parents=True, exist_ok=True)
+    done = []
+    for name, load in models.items():
+        B = config.batch_size if batch_sizes is None else batch_sizes.get(name)
+        if B is None: _logger.warning("%s does not fit this GPU (see gpu_plan): skipped", name); continue
+        path = out / f"{_slug(name)}.parquet"
+        if not path.exists():
+            res = run_study({name: load}, datasets, out / _slug(name), replace(config, batch_size=B), progress=progress)
+            atomic_write(path, lambda p: res.to_parquet(p, index=False))
+            del res; gc.collect()
+            if torch.cuda.is_available(): torch.cuda.empty_cache()
+        done.append(pd.read_parquet(path))
+    if not done: raise ValueError(f"no model was run: batch_sizes skips all of {list(models)}")
+    return pd.concat(done, ignore_index=True)
 
 # %% ../nbs/11_paper_reproduction.ipynb #15e62466
 def paper_targets(res:pd.DataFrame, # a `run_study` table (one model)

@@ -1,28 +1,30 @@
-"""Offline HTML docs: every notebook in `nbs/` becomes a static page; no Quarto, no network when viewed.
+"""Offline HTML docs from nbdev's own processing: no Quarto, no network when viewed.
 
 Usage: python tools/build_docs.py [--out _docs_offline] [--nbs nbs] [--mathjax PATH/tex-svg-full.js] [--cache DIR]
 
-The Quarto site (`nbdev_docs`, configured by `_quarto.yml`) is the published one; this build is the fallback that
-works where Quarto cannot be installed, and the one the browser test (`tools/test_docs.py`) opens in Chromium.
+The Quarto site (`nbdev_docs`, configured by `_quarto.yml`) is the published one. Quarto renders what nbdev's
+processors make of the notebooks (`nbdev_proc_nbs`, output in `_proc/`); this build runs the same processors on every
+notebook (`nbdev.serve_drv.main` with `nbdev.processors.FilterDefaults`, the call `nbdev_proc_nbs` makes for each
+file, without the Quarto install it starts with) into `_proc/` next to the notebooks folder, then renders the
+processed notebooks to HTML with nbconvert. So `show_doc` signatures replace exported source, `#| hide` cells,
+`#| hide_line`, `#| filter_stream` and headings ending ` -` are handled by nbdev, and backticked names link as nbdev
+links them. What is left here is Quarto's part: the front matter (title, description), the cell options
+`echo`, `output` (`false`, `asis`) and `include`, links between notebooks, and the page around it.
+A notebook that nbdev cannot process is reported (with nbdev's error) and makes the build fail; the other pages are
+still built so that the browser test (`tools/test_docs.py`) can check them.
 
-* Notebooks are converted with nbconvert from their stored outputs; nothing is executed.
-* nbdev directives are honoured as nbdev's docs do: `#| hide`, `#| include: false` and `#| default_exp` cells are
-  dropped, `#| echo: false` hides the code, `#| output: false` the outputs, `#| hide_line` a line,
-  `#| filter_stream w ...` stream lines containing a word; the directive lines themselves are removed from shown code.
-  Exported code is shown (there is no `show_doc` here) and each exported name gets an anchor (`page.html#name`,
-  as in `ntps/_modidx.py`); backticked names of the library in markdown link to it.
-* A page's title and subtitle come from its first markdown cell (`# Title` then `> subtitle`).
-  Page names follow nbdev (`01_linalg.ipynb` -> `linalg.html`, `index.ipynb` -> `index.html`), so links agree.
+* Nothing is executed except what nbdev's processors execute (exported cells, imports and `show_doc` calls).
+* Page names follow nbdev (`01_linalg.ipynb` -> `linalg.html`, `index.ipynb` -> `index.html`), so links agree.
 * MathJax 3 (SVG output, one self-contained file) is copied into the site. It is fetched once from the npm registry
   with `npm pack` into a cache and checked against a pinned hash; it is never committed.
 * The site is built in a temporary folder next to `--out` and renamed into place.
 """
 from __future__ import annotations
-import base64, copy, hashlib, html, json, os, re, shutil, subprocess, sys, tarfile, tempfile
+import base64, concurrent.futures as cf, hashlib, html, json, multiprocessing, os, re, shutil, subprocess, sys, tarfile, tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import nbformat
+import nbformat, yaml
 from bs4 import BeautifulSoup
 from fastcore.script import call_parse
 
@@ -33,7 +35,7 @@ MATHJAX_INTEGRITY = "sha512-Bt+SSVU8eBG27zChVewOicYs7Xsdt40qm4+UpHyX7k0/O9NliPc+
 MATHJAX_FILE = "tex-svg-full.js" # every TeX extension and the SVG fonts in one file: nothing is loaded later
 
 # ---------------------------------------------------------------------------------------------------------------
-# Notebooks and pages
+# nbdev's processing (what `nbdev_proc_nbs` does for each notebook)
 
 @dataclass
 class Page:
@@ -42,106 +44,115 @@ class Page:
     title: str
     description: str = ""
     section: str = "" # sub-folder of nbs/ ("" at the top)
+    proc: Path|None = None # nbdev's processed notebook (None when processing failed)
 
 def find_notebooks(nbs:Path) -> list[Path]:
-    "Notebooks under `nbs` in nbdev's order (index first, then by path); names or folders starting `_`/`.` are skipped."
+    "Notebooks nbdev publishes (`nbdev.doclinks.nbglob`), in nbdev's sidebar order: index first, then by path."
+    from nbdev.doclinks import nbglob
     nbs = Path(nbs)
-    found = [p for p in nbs.rglob("*.ipynb")
-             if not any(part.startswith(("_", ".")) for part in p.relative_to(nbs).parts)]
+    found = [Path(f) for f in nbglob(nbs)]
     return sorted(found, key=lambda p: (p.parent.relative_to(nbs).parts, p.name != "index.ipynb", p.name))
 
 def page_href(rel:Path) -> str:
-    "nbdev's page name for a notebook path relative to nbs/: lower case, numeric prefix dropped, `.html`."
-    rel = Path(rel)
-    return rel.with_name(re.sub(r"^\d+[a-zA-Z0-9]*_", "", rel.name.lower())).with_suffix(".html").as_posix()
+    "nbdev's page name for a notebook path relative to nbs/ (`nbdev.doclinks._nbpath2html`)."
+    from nbdev.doclinks import _nbpath2html
+    return _nbpath2html(Path(rel)).as_posix()
 
-_re_title = re.compile(r"\A\s*#\s+(.+?)\s*$", re.MULTILINE)
+def _proc_worker_init(cwd:str):
+    os.chdir(cwd) # nbdev reads settings.ini from the working directory
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    os.environ.setdefault("MPLBACKEND", "Agg")
 
-def split_title(nb) -> tuple[str|None, str, int|None]:
-    "`(title, description, index of the title cell)` from the first markdown cell, as nbdev reads front matter."
-    for i, c in enumerate(nb.cells):
-        if c.cell_type != "markdown": continue
-        lines = c.source.strip().splitlines()
-        if not lines or not _re_title.match(lines[0]): return None, "", None
-        desc = []
-        for l in lines[1:]:
-            if l.startswith(">"): desc.append(l.lstrip("> ").strip())
-            elif l.strip() or desc: break
-        return _re_title.match(lines[0]).group(1), " ".join(desc), i
-    return None, "", None
+def _proc_one(src:str, dst:str) -> str|None:
+    "Run nbdev's processors on one notebook (as `nbdev_proc_nbs` does); the error text, or None."
+    import contextlib, io
+    from nbdev.serve_drv import main
+    from nbdev.processors import FilterDefaults
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()): # what the cells print
+            main((Path(src), Path(dst), FilterDefaults))
+    except BaseException as e:
+        chain = []
+        while e is not None: chain.append(f"{type(e).__name__}: {str(e).strip()[:600]}"); e = e.__cause__
+        return "\n".join(chain)
+    return None
 
-def _read(p:Path):
-    try: return nbformat.read(p, as_version=4)
-    except Exception as e: raise SystemExit(f"build_docs: cannot read {p}: {type(e).__name__}: {str(e).splitlines()[0][:200]}")
+def process_notebooks(nbs:Path, proc:Path, n_workers:int=2, quiet:bool=False) -> dict[Path, str|None]:
+    "nbdev's processors over every notebook of `nbs`, written to `proc` (replaced); `{notebook: error or None}`."
+    nbs, proc = Path(nbs).resolve(), Path(proc).resolve()
+    shutil.rmtree(proc, ignore_errors=True); proc.mkdir(parents=True)
+    jobs = {p: proc/p.relative_to(nbs) for p in find_notebooks(nbs)}
+    for d in jobs.values(): d.parent.mkdir(parents=True, exist_ok=True)
+    ctx = multiprocessing.get_context("spawn") # as nbdev: a fresh interpreter per worker
+    with cf.ProcessPoolExecutor(max(1, n_workers), mp_context=ctx, initializer=_proc_worker_init, initargs=(str(ROOT),)) as ex:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        import build_docs as mod # by module name, so that a spawned worker can find the function
+        futs = {p: ex.submit(mod._proc_one, str(p), str(d)) for p, d in jobs.items()}
+        res = {p: f.result() for p, f in futs.items()}
+    for p, err in res.items():
+        if err: print(f"nbdev processing FAILED for {p.relative_to(nbs)}:\n  " + err.replace("\n", "\n  "), file=sys.stderr)
+        elif not quiet: print(f"processed {p.relative_to(nbs)}")
+    return res
 
-def list_pages(nbs:Path) -> list[Page]:
-    "One `Page` per notebook, in sidebar order; a name clash after dropping prefixes keeps the full name."
-    nbs, pages, seen = Path(nbs), [], set()
+def front_matter(nb) -> dict:
+    "The YAML front matter nbdev's `FrontmatterProc` puts in the first raw cell (title, description, ...)."
+    for c in nb.cells:
+        if c.cell_type == "raw" and c.source.lstrip().startswith("---"):
+            try: return yaml.safe_load(c.source.strip().strip("-")) or {}
+            except yaml.YAMLError: return {}
+    return {}
+
+def list_pages(nbs:Path, proc:Path, errors:dict[Path, str|None]) -> list[Page]:
+    "One `Page` per notebook, in sidebar order, titled from nbdev's front matter."
+    nbs, pages = Path(nbs).resolve(), []
     for p in find_notebooks(nbs):
         rel = p.relative_to(nbs)
-        href = page_href(rel)
-        if href in seen: href = rel.with_suffix(".html").as_posix()
-        seen.add(href)
-        title, desc, _ = split_title(_read(p))
+        d = Path(proc)/rel
+        ok = not errors.get(p) and d.exists()
+        fm = front_matter(nbformat.read(d, as_version=4)) if ok else {}
+        if not fm:
+            md = next((c.source for c in nbformat.read(p, as_version=4).cells if c.cell_type == "markdown"), "")
+            m = re.match(r"\s*#\s+(.+)", md)
+            fm = dict(title=m.group(1).strip() if m else p.stem)
         section = rel.parent.as_posix() if rel.parent != Path(".") else ""
-        pages.append(Page(p, href, title or p.stem, desc, section))
+        pages.append(Page(p, page_href(rel), str(fm.get("title") or p.stem), str(fm.get("description") or ""), section,
+                          d if ok else None))
     return pages
 
 # ---------------------------------------------------------------------------------------------------------------
-# nbdev directives
+# Quarto's part: cell options and front matter
 
-_re_dir = re.compile(r"^\s*#\s*\|\s*(.*?)\s*$")
-_re_magic = re.compile(r"^%%?[A-Za-z]") # IPython magics, which nbdev removes from docs too
+_re_opt = re.compile(r"^\s*#\|\s*([\w-]+)\s*:\s*(.*?)\s*$")
+_re_pandoc_attr = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)\{[^}]*\}") # [text](url){target=... style=...}
 
-def split_directives(source:str) -> tuple[dict[str, list[str]], str]:
-    "Leading `#| key args` lines of a code cell as `{key: [args]}` (a trailing `:` of the key is dropped), and the code."
-    lines, dirs, i = source.splitlines(), {}, 0
-    while i < len(lines):
-        m = _re_dir.match(lines[i])
-        if m:
-            words = m.group(1).replace(":", ": ").split()
-            if words: dirs[words[0].rstrip(":").lower()] = words[1:]
-        elif lines[i].strip() and not _re_magic.match(lines[i]): break
-        i += 1
-    return dirs, "\n".join(l for l in lines[i:] if not _re_magic.match(l)).strip("\n")
-
-def _false(dirs, key): return [a.lower() for a in dirs.get(key, [])] == ["false"]
+def split_options(source:str) -> tuple[dict[str, str], str]:
+    "Leading Quarto cell options `#| key: value` as `{key: value}`, and the rest of the code."
+    lines, opts, i = source.splitlines(), {}, 0
+    while i < len(lines) and (m := _re_opt.match(lines[i])): opts[m.group(1).lower()] = m.group(2).lower(); i += 1
+    return opts, "\n".join(lines[i:]).strip("\n")
 
 DOLLAR = "XntpsLiteralDollarX" # stands for an escaped `\$` of markdown until the HTML is made
 _re_esc_dollar = re.compile(r"(?<!\\)\\\$")
-_hide_line = re.compile(r"#\|\s*hide_line\s*$")
-_re_defs = re.compile(r"^(?:async\s+)?(?:def|class)\s+([A-Za-z_]\w*)|^([A-Za-z_]\w*)\s*(?::[^=]*)?=(?!=)", re.MULTILINE)
 
-def prepare_notebook(nb, title_cell:int|None):
-    "A copy of `nb` as the docs show it (see the module docstring); exported names are kept in `cell.metadata.anchors`."
-    nb = copy.deepcopy(nb)
+def _md(src:str) -> str: return _re_esc_dollar.sub(DOLLAR, _re_pandoc_attr.sub(r"[\1](\2)", src))
+
+def quarto_cells(nb):
+    "The cells of a processed notebook as Quarto shows them; `output: asis` markdown becomes a markdown cell."
+    from nbformat.v4 import new_markdown_cell
     cells = []
-    for i, c in enumerate(nb.cells):
-        if i == title_cell:
-            rest = c.source.strip().splitlines()[1:]
-            while rest and (rest[0].startswith(">") or not rest[0].strip()): rest = rest[1:]
-            if not rest: continue
-            c.source = "\n".join(rest)
-        if c.cell_type == "raw": continue # Quarto front matter, nbconvert would print it verbatim
-        if c.cell_type == "markdown":
-            src = c.source.strip()
-            if src.startswith("#") and src.endswith(" -"): continue # nbdev drops headings ending with " -"
-            c.source = _re_esc_dollar.sub(DOLLAR, c.source) # markdown would turn `\$` into a bare `$` for MathJax
-            cells.append(c); continue
-        dirs, code = split_directives(c.source)
-        if {"hide", "default_exp"} & dirs.keys() or _false(dirs, "include"): continue
-        if "nbdev_export" + "(" in code: continue
-        code = "\n".join(l for l in code.splitlines() if not _hide_line.search(l))
-        c.source = code
-        if {"export", "exports", "exporti"} & dirs.keys():
-            c.metadata["anchors"] = [a or b for a, b in _re_defs.findall(code) if (a or b) != "__all__"]
-        if _false(dirs, "output"): c.outputs = []
-        if "filter_stream" in dirs and dirs["filter_stream"]:
-            pat = re.compile("|".join(map(re.escape, dirs["filter_stream"])))
+    for c in nb.cells:
+        if c.cell_type == "raw": continue # front matter
+        if c.cell_type == "markdown": c.source = _md(c.source); cells.append(c); continue
+        opts, code = split_options(c.get("source", ""))
+        if opts.get("include") == "false": continue
+        if opts.get("output") == "false": c.outputs = []
+        if opts.get("output") == "asis":
             for o in c.outputs:
-                if o.output_type == "stream":
-                    o.text = "".join(l for l in o.text.splitlines(True) if not pat.search(l))
-        if _false(dirs, "echo") or not code.strip(): c.metadata.setdefault("transient", {})["remove_source"] = True
+                md = o.get("data", {}).get("text/markdown")
+                if md: cells.append(new_markdown_cell(_md(md), metadata={"showdoc": True}))
+            continue
+        c.source = code
+        if opts.get("echo") == "false" or not code.strip(): c.metadata.setdefault("transient", {})["remove_source"] = True
         if not code.strip() and not c.outputs: continue
         cells.append(c)
     nb.cells = cells
@@ -202,25 +213,10 @@ def _exporter():
     from nbconvert import HTMLExporter
     return HTMLExporter(template_name="basic", exclude_input_prompt=True, exclude_output_prompt=True, embed_images=True)
 
-def symbol_index(lib:Path) -> dict[str, str]:
-    "`{name: 'page.html#anchor'}` for the library's symbols, from nbdev's `_modidx.py` (short, module and full names)."
-    f = Path(lib)/"_modidx.py"
-    if not f.exists(): return {}
-    ns = {}
-    exec(f.read_text(), ns)
-    res = {}
-    for mod, syms in ns["d"].get("syms", {}).items():
-        for full, (href, _) in syms.items():
-            short = full[len(mod) + 1:]
-            if "." in short: href = f"{href.split('#')[0]}#{short.split('.')[0].lower()}" # methods: the class's anchor
-            for k in (short, f"{mod.split('.')[-1]}.{short}", full):
-                if not short.startswith("_"): res.setdefault(k, href)
-    return res
-
 def _rel(href:str, page:Page) -> str: return os.path.relpath(href, os.path.dirname(page.href) or ".").replace(os.sep, "/")
 
-def _postprocess(body:str, page:Page, pages:list[Page], symbols:dict[str, str]) -> tuple[str, list[str]]:
-    "Fix links between notebooks, link library names, anchor exported names, replace remote images; warnings."
+def _postprocess(body:str, page:Page, pages:list[Page], site:dict) -> tuple[str, list[str]]:
+    "Literal dollars, links between notebooks and to the doc site made relative, remote images replaced; warnings."
     soup, warns = BeautifulSoup(body, "html.parser"), []
     for s in soup.find_all(string=re.compile(DOLLAR)):
         if s.find_parent(["code", "pre"]): s.replace_with(s.replace(DOLLAR, "\\$")); continue
@@ -233,18 +229,18 @@ def _postprocess(body:str, page:Page, pages:list[Page], symbols:dict[str, str]) 
         s.replace_with(*new)
     by_nb = {p.src.resolve(): p for p in pages}
     hrefs = {p.href for p in pages}
+    base = site["doc_url"].rstrip("/") + "/"
     for a in soup.find_all("a", href=True):
+        if base != "/" and a["href"].startswith(base): # nbdev's `add_links` points at the published site
+            target = a["href"][len(base):]
+            if target.split("#")[0] in hrefs: a["href"] = _rel(target, page); a["class"] = a.get("class", []) + ["doclink"]
+            continue
         m = re.match(r"^([^:#?]+\.ipynb)(#.*)?$", a["href"])
         if m:
             target = by_nb.get((page.src.parent/m.group(1)).resolve())
             if target: a["href"] = _rel(target.href, page) + (m.group(2) or "")
             else: warns.append(f"link to a notebook that has no page: {a['href']}")
-    for code in soup.select(".text_cell_render code"):
-        if code.find_parent(["a", "pre"]): continue
-        name = code.get_text().strip().removesuffix("()")
-        href = symbols.get(name)
-        if href and href.split("#")[0] in hrefs:
-            code.wrap(soup.new_tag("a", href=_rel(href, page), attrs={"class": "doclink"}))
+        if a.get_text() == "source" and a["href"].startswith("http"): a["class"] = a.get("class", []) + ["source-link"]
     for img in soup.find_all("img", src=True):
         src = img["src"]
         if not re.match(r"^(https?:)?//", src): continue
@@ -307,19 +303,12 @@ def _inline_md(s:str) -> str:
         out.append(re.sub(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])", r"<em>\1</em>", t))
     return "".join(out)
 
-def render_page(page:Page, pages:list[Page], site:dict, symbols:dict[str, str], exporter=None) -> tuple[str, list[str]]:
-    "The full HTML of one page and its warnings."
-    nb = _read(page.src)
-    _, _, title_cell = split_title(nb)
-    nb = prepare_notebook(nb, title_cell)
-    anchors = {c.id: c.metadata.get("anchors", []) for c in nb.cells if c.cell_type == "code"}
+def render_page(page:Page, pages:list[Page], site:dict, exporter=None) -> tuple[str, list[str]]:
+    "The full HTML of one page (from nbdev's processed notebook) and its warnings."
+    nb = quarto_cells(nbformat.read(page.proc, as_version=4))
     body, _ = (exporter or _exporter()).from_notebook_node(nb, resources={"metadata": {"path": str(page.src.parent)}})
-    body, warns = _postprocess(body, page, pages, symbols)
+    body, warns = _postprocess(body, page, pages, site)
     soup = BeautifulSoup(body, "html.parser")
-    for cid, names in anchors.items():
-        cell = soup.find(id=f"cell-id={cid}")
-        for n in names if cell else []:
-            if not soup.find(id=n.lower()): cell.insert(0, soup.new_tag("span", id=n.lower(), attrs={"class": "anchor"}))
     _quarto_ids(soup)
     toc = [(h.name, h["id"], h.get_text().rstrip("¶").strip()) for h in soup.find_all(["h2", "h3"]) if h.get("id")]
     body = str(soup)
@@ -346,7 +335,7 @@ def render_page(page:Page, pages:list[Page], site:dict, symbols:dict[str, str], 
 <header id="title-block-header"><h1 class="title">{_inline_md(page.title)}</h1>{desc}</header>
 {body}
 <footer>Offline build of the <code>{html.escape(site["title"])}</code> docs from <code>{html.escape(page.src.name)}</code>
-(stored outputs, not re-run). {site["repo_link"]}</footer>
+(stored outputs processed by nbdev, not re-run). {site["repo_link"]}</footer>
 </main>
 </body>
 </html>
@@ -367,7 +356,7 @@ a { color: var(--accent); text-decoration: none; } a:hover { text-decoration: un
 #sidebar ul.toc { padding-left: .8rem; border-left: 2px solid #dee2e6; margin: .3rem 0 .5rem .2rem; font-size: .85rem; }
 #sidebar ul.toc li.toc-h3 { padding-left: .8rem; }
 #sidebar .sidebar-section { margin-top: .8rem; font-weight: 600; text-transform: capitalize; color: #6c757d; }
-#content { margin-left: var(--sidebar); max-width: 60rem; padding: 1.5rem 2.5rem 3rem; }
+#content { margin-left: var(--sidebar); max-width: 60rem; min-width: 0; padding: 1.5rem 2.5rem 3rem; overflow-wrap: anywhere; }
 header h1.title { font-size: 2.2rem; margin: .5rem 0 .3rem; }
 p.description { font-style: italic; font-size: 1.25rem; opacity: .7; margin-top: 0; }
 h1, h2, h3, h4 { line-height: 1.25; margin-top: 1.6rem; }
@@ -386,7 +375,7 @@ code { font-size: .88em; background: var(--code-bg); padding: .1em .25em; border
 pre code { background: none; padding: 0; }
 a.doclink code { color: var(--accent); }
 blockquote { margin: 1rem 0; padding: .2rem 1rem; border-left: 4px solid #dee2e6; color: #555; }
-table { border-collapse: collapse; margin: .5rem 0; font-size: .88rem; }
+table { border-collapse: collapse; margin: .5rem 0; font-size: .88rem; display: block; max-width: 100%; overflow-x: auto; }
 th, td { border: 1px solid #dee2e6; padding: .25rem .55rem; text-align: right; }
 thead th { background: #f1f3f5; }
 .text_cell_render th, .text_cell_render td { text-align: left; }
@@ -394,10 +383,14 @@ thead th { background: #f1f3f5; }
 .remote-img { display: inline-block; border: 1px dashed #aaa; padding: 0 .4rem; font-size: .8rem; color: #666; }
 mjx-container[display="true"] { overflow-x: auto; overflow-y: hidden; }
 footer { margin-top: 3rem; padding-top: .8rem; border-top: 1px solid #dee2e6; color: #6c757d; font-size: .85rem; }
+pre { overflow-x: auto; max-width: 100%; }
+.text_cell_render pre { background: var(--code-bg); padding: .6rem .8rem; border-radius: 4px; font-size: .86rem; }
+.text_cell_render td, .text_cell_render th { overflow-wrap: normal; }
+a.source-link { float: right; font-size: smaller; }
+.output_area, .output_subarea { max-width: 100%; min-width: 0; }
 @media (max-width: 900px) { #sidebar { position: static; width: auto; border-right: 0; border-bottom: 1px solid #dee2e6; }
                              #content { margin-left: 0; padding: 1rem; } }
 """
-
 def site_css() -> str:
     from pygments.formatters import HtmlFormatter
     return _SITE_CSS + HtmlFormatter(style="default").get_style_defs(".highlight") + "\n" + _ansi_css()
@@ -413,29 +406,45 @@ def _ansi_css() -> str:
 # ---------------------------------------------------------------------------------------------------------------
 # Whole site
 
+def fix_doclinks(site:Path):
+    """nbdev links every backticked library name; where the target page has no such anchor (a private name, a method
+    without its own `show_doc`), point the link at the class's anchor, or at the page."""
+    files = {f.relative_to(site).as_posix(): f for f in site.rglob("*.html")}
+    ids = {k: {t["id"] for t in BeautifulSoup(f.read_text(encoding="utf-8"), "html.parser").find_all(id=True)} for k, f in files.items()}
+    for k, f in files.items():
+        soup, changed = BeautifulSoup(f.read_text(encoding="utf-8"), "html.parser"), False
+        for a in soup.select("a.doclink[href]"):
+            path, _, frag = a["href"].partition("#")
+            target = os.path.normpath(os.path.join(os.path.dirname(k), path)).replace(os.sep, "/") if path else k
+            if not frag or target not in ids or frag in ids[target]: continue
+            head = frag.split(".")[0]
+            a["href"] = f"{path}#{head}" if head in ids[target] else (path or "#")
+            changed = True
+        if changed: f.write_text(str(soup), encoding="utf-8")
+
 def _site_info(root:Path) -> dict:
     from nbdev.config import get_config
     cfg = get_config(path=root)
     title, url, lib = cfg.get("title") or cfg.lib_name, cfg.get("git_url", ""), cfg.lib_path
     link = f'<a href="{html.escape(url)}">Source on GitHub</a>.' if url else ""
-    return dict(title=title, repo_link=link, lib=lib)
+    return dict(title=title, repo_link=link, lib=lib, doc_url=f'{cfg.get("doc_host", "")}{cfg.get("doc_baseurl", "")}')
 
 def build_docs(nbs:Path=ROOT/"nbs", # folder of the notebooks
                out:Path=ROOT/"_docs_offline", # the site; replaced as a whole once the new one is complete
                mathjax:Path|None=None, # MathJax's `tex-svg-full.js`; default: fetched with npm into `cache`
                cache:Path|None=None, # download cache for MathJax; default `$XDG_CACHE_HOME/ntps-docs` or ~/.cache/ntps-docs
                quiet:bool=False, # no progress lines
-              ) -> list[Page]: # the pages built, in sidebar order
-    "Build the offline site from `nbs` into `out` and return its pages."
+               n_workers:int=2, # notebooks processed by nbdev in parallel
+              ) -> tuple[list[Page], list[Path]]: # the pages, in sidebar order; notebooks nbdev could not process
+    "Process the notebooks of `nbs` with nbdev into `_proc/` beside it, build the offline site into `out`."
     nbs, out = Path(nbs).resolve(), Path(out).resolve()
-    pages = list_pages(nbs)
-    if not pages: raise SystemExit(f"build_docs: no notebooks in {nbs}")
-    if not any(p.href == "index.html" for p in pages): raise SystemExit(f"build_docs: {nbs}/index.ipynb is missing")
+    if not (nbs/"index.ipynb").exists(): raise SystemExit(f"build_docs: {nbs}/index.ipynb is missing")
     cache = Path(cache) if cache else Path(os.environ.get("XDG_CACHE_HOME") or Path.home()/".cache")/"ntps-docs"
     mj = Path(mathjax) if mathjax else fetch_mathjax(cache)
     if not mj.exists(): raise SystemExit(f"build_docs: MathJax file not found: {mj}")
-    site = _site_info(nbs.parent)
-    symbols = symbol_index(site["lib"])
+    errors = process_notebooks(nbs, nbs.parent/"_proc", n_workers=n_workers, quiet=quiet)
+    pages = list_pages(nbs, nbs.parent/"_proc", errors)
+    site = _site_info(ROOT)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp-"))
     try:
@@ -445,14 +454,16 @@ def build_docs(nbs:Path=ROOT/"nbs", # folder of the notebooks
         (tmp/"assets"/"site.css").write_text(site_css())
         exporter = _exporter()
         for p in pages:
-            text, warns = render_page(p, pages, site, symbols, exporter)
+            if p.proc is None: continue
+            text, warns = render_page(p, pages, site, exporter)
             dest = tmp/p.href
             dest.parent.mkdir(parents=True, exist_ok=True)
             dest.write_text(text, encoding="utf-8")
             if not quiet: print(f"{p.src.relative_to(nbs)} -> {p.href}  ({p.title})")
             for w in warns: print(f"  warning: {w}", file=sys.stderr)
-        (tmp/"pages.json").write_text(json.dumps([dict(notebook=p.src.relative_to(nbs).as_posix(), href=p.href,
-                                                       title=p.title, description=p.description) for p in pages], indent=1))
+        fix_doclinks(tmp)
+        (tmp/"pages.json").write_text(json.dumps([dict(notebook=p.src.relative_to(nbs).as_posix(), href=p.href, title=p.title,
+                                                       description=p.description, built=p.proc is not None) for p in pages], indent=1))
         os.chmod(tmp, 0o755)
         old = None
         if out.exists():
@@ -463,8 +474,9 @@ def build_docs(nbs:Path=ROOT/"nbs", # folder of the notebooks
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    if not quiet: print(f"built {len(pages)} pages in {out}")
-    return pages
+    failed = [p for p, e in errors.items() if e]
+    if not quiet: print(f"built {sum(p.proc is not None for p in pages)} of {len(pages)} pages in {out}")
+    return pages, failed
 
 def sync_quarto(root:Path=ROOT):
     "Rewrite `nbs/nbdev.yml` and `nbs/sidebar.yml` as `nbdev_docs` would (it keeps an existing `_quarto.yml`)."
@@ -482,7 +494,12 @@ def main(out:str="_docs_offline", # output folder (relative to the repository ro
          mathjax:str=None, # use this MathJax `tex-svg-full.js` instead of fetching it with npm
          cache:str=None, # MathJax download cache (default ~/.cache/ntps-docs)
          quiet:bool=False, # no progress lines
+         n_workers:int=2, # notebooks processed by nbdev in parallel
          sync_quarto:bool=False): # only rewrite nbs/nbdev.yml and nbs/sidebar.yml as `nbdev_docs` would, then stop
-    "Build the offline HTML docs (no Quarto needed) from the notebooks' stored outputs."
+    "Process the notebooks with nbdev's processors and build the offline HTML docs (no Quarto needed)."
     if sync_quarto: return globals()["sync_quarto"](ROOT)
-    build_docs(ROOT/nbs, ROOT/out, mathjax=mathjax, cache=cache, quiet=quiet)
+    os.chdir(ROOT)
+    _, failed = build_docs(ROOT/nbs, ROOT/out, mathjax=mathjax, cache=cache, quiet=quiet, n_workers=n_workers)
+    if failed:
+        print(f"build_docs: nbdev could not process {len(failed)} notebook(s): {', '.join(p.name for p in failed)}", file=sys.stderr)
+        sys.exit(1)

@@ -10,7 +10,10 @@ One check per page, and one for the Quarto configuration. A page passes when
   none is an error, and no raw `$$`, `\\begin{` or `$..$` is left in the text;
 * every `<img>` has loaded (`naturalWidth > 0`), the server answered every request (no 404), and every link to
   a page of the site names a file that exists and an anchor that the page has;
-* the console has no error (no SEVERE log entry), and no `#|` directive or `#| hide` code is shown.
+* the console has no error (no SEVERE log entry), and no `#|` directive or `#| hide` code is shown;
+* on API pages (notebooks with `#| export` cells), every public exported function or class shows nbdev's `show_doc`
+  signature (`def name(...`) and no line of the exported source is shown;
+* the page does not scroll sideways at 1280 px (wide tables and code scroll inside their own box).
 A full-page screenshot of each page goes to `--shots`. Prints `N passed, M failed`; exits 1 on any failure.
 """
 from __future__ import annotations
@@ -51,8 +54,31 @@ def expected_pages(nbs:Path) -> list[dict]:
                 code = [l for l in c.source.splitlines() if l.strip() and not l.lstrip().startswith("#")]
                 hidden += [l for l in code[:1] if l not in shown_src and len(l.strip()) > 8]
         title = re.sub(r"[`*]", "", m.group(1).strip()) if m else f.stem # as shown: markdown marks dropped
-        res.append(dict(nb=f, href=_nbpath2html(f.relative_to(nbs)).as_posix(), title=title, hidden=hidden))
+        api, body = exported_api(nb, shown_src)
+        res.append(dict(nb=f, href=_nbpath2html(f.relative_to(nbs)).as_posix(), title=title, hidden=hidden, api=api, body=body))
     return res
+
+_re_export = re.compile(r"^#\|\s*exports?\s*$", re.M)
+
+def exported_api(nb, shown_src:str) -> tuple[list[str], list[str]]:
+    "Public functions and classes of the `#| export` cells, and body lines of them that nbdev must not show."
+    import ast
+    names, body = [], []
+    shown_src = "\n".join(c.source for c in nb.cells if c.cell_type == "code" and not _re_export.search(c.source)) + \
+                "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    for c in nb.cells:
+        if c.cell_type != "code" or not _re_export.search(c.source): continue
+        try: tree = ast.parse("\n".join(l for l in c.source.splitlines() if not l.lstrip().startswith(("%", "!"))))
+        except SyntaxError: continue
+        lines = c.source.splitlines()
+        for node in tree.body:
+            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)): continue
+            if not node.name.startswith("_"): names.append(node.name)
+            first = node.body[1:] if ast.get_docstring(node) and len(node.body) > 1 else node.body
+            for stmt in first[:3]: # a few statements of the body: shown only if the source is
+                l = lines[stmt.lineno - 1].strip()
+                if len(l) > 15 and l not in shown_src and not l.startswith(("#", "return None", "pass")): body.append(l)
+    return names, body
 
 _re_display = re.compile(r"\$\$.+?\$\$|\\\[.+?\\\]|\\begin\{([\w*]+)\}.+?\\end\{\1\}", re.S)
 _re_inline = re.compile(r"(?<!\\)\$(?:[^$\\]|\\.)+?(?<!\\)\$|\\\(.+?\\\)", re.S)
@@ -160,6 +186,7 @@ return {
   code: Array.from(main.querySelectorAll('pre')).map(p => p.textContent).join('\\n'),
   images: Array.from(document.images).map(i => ({src: i.getAttribute('src').slice(0, 60), w: i.naturalWidth})),
   sidebar: Array.from(document.querySelectorAll('#sidebar > ul > li > a')).map(a => [a.getAttribute('href'), a.textContent]),
+  scroll_x: document.documentElement.scrollWidth - document.documentElement.clientWidth,
 };
 """
 
@@ -217,6 +244,11 @@ def check_page(driver, url:str, want:dict, pages:list[dict], site:Path, server_f
     if re.search(r"^\s*#\s*\|", info["code"], re.M): errs.append("a `#|` directive line is shown")
     shown = [h for h in want["hidden"] if h in info["code"]]
     if shown: errs.append(f"code of `#| hide` cells is shown: {shown[:2]}")
+    nosig = [n for n in want.get("api", []) if not re.search(rf"^\s*(?:async\s+)?(?:def|class)\s+{re.escape(n)}\b", info["code"], re.M)]
+    if nosig: errs.append(f"no show_doc signature for {len(nosig)} exported name(s): {nosig[:4]}")
+    src = [b for b in want.get("body", []) if b in info["code"]]
+    if src: errs.append(f"exported source is shown: {src[:2]}")
+    if info["scroll_x"] > 1: errs.append(f"the page scrolls sideways by {info['scroll_x']} px")
     links = broken_links(site, want["href"])
     if links: errs.append(f"{len(links)} broken links: {links[:5]}")
     severe = [e["message"][:300] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
@@ -245,28 +277,31 @@ def make_fixtures(nbs:Path):
         "[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/x)")),
         nbs/"index.ipynb")
     nbformat.write(nb(md("# Plots and `tables`\n> Figures, tables, maths"), code("#| default_exp plots"),
-        code("#| hide\nfrom secret_module import hidden_function_xyz"),
+        code("#| hide\nhidden_function_xyz = 'not for readers'"),
         md("## A plot\nInline $a^2+b^2$, escaped \\$5, display\n$$\\sum_{i=1}^n x_i$$\nand \\\\(\\alpha\\\\) and\n"
            "\\begin{align} a &= b \\\\ c &= d \\end{align}\n\nPrices: \\$5 and \\$10, code `\\$HOME`."),
-        code("#| export\ndef f(x): # the input\n    \"Doc\"\n    return x"),
+        code("#| export\ndef f(x): # the input\n    \"Doc\"\n    exported_body_line = x * 12345\n    return exported_body_line"),
         code("#| echo: false\nplt.plot([1, 3, 2])", outputs=[out("display_data", data={"image/png": png, "text/plain": "<Figure>"})]),
         code("df", outputs=[out("execute_result", data={"text/html": df._repr_html_(), "text/plain": str(df)}, execution_count=1)]),
         code("print('hi')\nx = 1 #| hide_line", outputs=[out("stream", name="stdout", text="hi\n")])), nbs/"01_plots.ipynb")
     nbformat.write(nb(md("# Broken page\n> Everything here must be reported"),
         md("Unbalanced $\\frac{1}{$ and\n\nan error $x^^2$ and\n\nundefined $\\foo + 1$ and ![missing](missing.png)\n\n"
-           "[nowhere](03_missing.ipynb), [bad anchor](01_plots.ipynb#no-such-heading)"),
-        code("display(HTML(...))", outputs=[out("display_data", data={"text/html": "<script>console.error('boom')</script>",
+           "[nowhere](03_missing.ipynb), [bad anchor](01_plots.ipynb#no-such-heading)\n\n<div style=\"width:3000px\">wide</div>"),
+        code("display(HTML(...))", outputs=[out("display_data", data={"text/html": "<script>console.error('boom')</script>"
+                                                                       "<div style='width:3000px'>wide</div>",
                                                                        "text/plain": "x"})])), nbs/"02_broken.ipynb")
 
 _MUST_CATCH = {"broken.html": ["typeset formulas", "MathJax errors", "undefined TeX macros", "images did not load",
-                               "broken links", "console errors", "server: "],
-               "plots.html (edited)": ["title 'Plots and tables (edited)'", "directive line is shown", "`#| hide` cells"]}
+                               "broken links", "console errors", "server: ", "scrolls sideways"],
+               "plots.html (edited)": ["title 'Plots and tables (edited)'", "directive line is shown", "`#| hide` cells",
+                                       "no show_doc signature", "exported source is shown"]}
 
 def self_check(driver, tmp:Path) -> list[str]:
     "Build the fixtures and check them: the good pages must pass and every kind of failure must be reported."
     make_fixtures(tmp/"nbs")
     import contextlib, io
-    with contextlib.redirect_stderr(io.StringIO()): build_docs.build_docs(tmp/"nbs", tmp/"site", quiet=True) # known warnings
+    with contextlib.redirect_stderr(io.StringIO()): _, failed = build_docs.build_docs(tmp/"nbs", tmp/"site", quiet=True) # known warnings
+    if failed: return [f"nbdev could not process fixture notebook(s) {[p.name for p in failed]}"]
     pages = expected_pages(tmp/"nbs")
     srv, base, failures = serve(tmp/"site")
     errs, got = [], {}
@@ -274,7 +309,8 @@ def self_check(driver, tmp:Path) -> list[str]:
         for p in pages: got[p["href"]] = check_page(driver, base, p, pages, tmp/"site", failures, tmp/"shot.png")
         f = tmp/"site"/"plots.html"
         f.write_text(f.read_text().replace("</code></h1>", "</code> (edited)</h1>", 1).replace(
-            "<footer>", "<pre>#| export\nfrom secret_module import hidden_function_xyz</pre><footer>", 1))
+            "<footer>", "<pre>#| export\nhidden_function_xyz = 'not for readers'\n    exported_body_line = x * 12345</pre><footer>", 1)
+            .replace('<span class="nf">f</span>', '<span class="nf">g</span>'))
         got["plots.html (edited)"] = check_page(driver, base, pages[1], pages, tmp/"site", failures, tmp/"shot.png")
     finally: srv.shutdown(); srv.server_close()
     for name in ("index.html", "plots.html"):
@@ -296,7 +332,7 @@ def main(out:str="_docs_offline", # where the site is built (relative to the rep
     t0 = time.time()
     os.chdir(ROOT) # nbdev reads settings.ini from the working directory
     site, shots, nbs = ROOT/out, ROOT/shots, ROOT/nbs
-    if not no_build: build_docs.build_docs(nbs, site, quiet=True)
+    if not no_build: build_docs.build_docs(nbs, site, quiet=True) # a notebook nbdev cannot process: its page fails below
     pages = expected_pages(nbs)
     results, seconds = {}, {}
     errs = check_quarto_config(ROOT)
