@@ -5,8 +5,14 @@
 2. speed-up over the straightforward per-text implementation with T x T triangular matrices
    (goal >= 10x, with equal results);
 3. growth of peak RSS from 1,000 to 10,000 texts (goal < 5%; each size in a fresh subprocess).
+With --storage (issue 11, storage that scales): moment file size of the format of ntps 0.1.0 (every
+sum a full float64 matrix) vs packed symmetric float64 vs packed float32, for SmolLM2-135M on the
+demo settings (128 texts of one suite task, 40 tokens, BOS left out), the cost of hashing the weights,
+and the largest NTPS-curve difference from the in-memory float64 moments (goal: <= half the size, equal to 1e-6).
+Measured (Dec 2026, 1 CPU thread): 236 / 158 / 79 MiB; float64 round trip identical, float32 up to 1e-3 (ridge) or 0.8 (no ridge).
 
 Usage:  python benchmarks/bench_moments.py [--reps 5] [--threads 1]
+        python benchmarks/bench_moments.py --storage [--task movie_sentences] [--n-texts 128]
         python benchmarks/bench_moments.py --rss-child N   (internal: one RSS measurement)
 Ratios are computed per repetition (interleaved runs) and reported as medians, in CPU time of the
 process (robust on a shared machine; torch uses --threads threads) and in wall time; moments are float64 unless stated.
@@ -128,14 +134,58 @@ def bench_rss(reps):
     return out
 
 
+def bench_storage(task="movie_sentences", n_texts=128, max_length=40):
+    "File sizes of the three layouts and the NTPS-curve differences after a save/load round trip."
+    import tempfile, numpy as np
+    from pathlib import Path
+    from safetensors.torch import save_file
+    from ntps.models import load_model
+    from ntps.data import load_dataset
+    from ntps.score import ntps_curve
+    from ntps.stats import MomentAccumulator
+    from ntps.extract import weights_hash
+    lm, tok = load_model("smollm2-135m")
+    ds = load_dataset(f"suite:{task}", max_train=n_texts)
+    w, c, wh = time_it(lambda: weights_hash(lm))
+    out = dict(weights_hash_s=round(w, 2), n_params=sum(p.numel() for p in lm.parameters()))
+    with tempfile.TemporaryDirectory() as tmp:
+        ck = Path(tmp) / "m.safetensors"
+        mo = collect_moments(lm, tok, list(ds.train_texts), np.asarray(ds.train_labels), num_classes=ds.n_classes, batch_size=16,
+                             max_length=max_length, exclude_bos=True, checkpoint=ck, progress=False)
+        acc = MomentAccumulator.load(ck)
+        save_file({k: v.contiguous() for k, v in acc.sums.items()}, str(Path(tmp) / "v1.safetensors"))  # the 0.1.0 layout
+        sizes = dict(today_full_float64=(Path(tmp) / "v1.safetensors").stat().st_size)
+        curves = {}
+        for q in ("float64", "float32"):
+            p = acc.save(Path(tmp) / f"{q}.safetensors", precision=q); sizes[f"packed_{q}"] = p.stat().st_size
+            curves[q] = MomentAccumulator.load(p).moments()
+    ref = {r: ntps_curve(mo, ridge_xx=r, progress=False) for r in (0.0, 1e-3)}
+    diff = {}
+    for q, m in curves.items():
+        for r, c0 in ref.items():
+            c1 = ntps_curve(m, ridge_xx=r, progress=False)
+            num = [k for k in c0.columns if np.issubdtype(c0[k].dtype, np.floating)]
+            diff[q, r] = float(np.nanmax(np.abs(c1[num].to_numpy() - c0[num].to_numpy())))
+    return out, sizes, diff
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--rss-child", type=int, default=None)
+    ap.add_argument("--storage", action="store_true", help="only the moment-file size and round-trip benchmark (SmolLM2-135M)")
+    ap.add_argument("--task", default="movie_sentences"); ap.add_argument("--n-texts", type=int, default=128)
     a = ap.parse_args()
     if a.rss_child: return rss_child(a.rss_child)
     torch.set_num_threads(a.threads)
+    if a.storage:
+        info, sizes, diff = bench_storage(a.task, a.n_texts)
+        full = sizes["today_full_float64"]
+        print(f"SmolLM2-135M, suite:{a.task}, {a.n_texts} texts x 40 tokens; weights_hash {info['weights_hash_s']} s for {info['n_params']:,} parameters")
+        for k, v in sizes.items(): print(f"   {k}: {v / 2**20:.2f} MiB ({100 * v / full:.0f}% of today's)")
+        for (q, r), v in diff.items(): print(f"   max |NTPS curve difference| after a {q} round trip, ridge_xx={r}: {v:.1e}")
+        return
     med = st.median
     print(f"torch {torch.__version__}, transformers {transformers.__version__}, threads {torch.get_num_threads()}, reps {a.reps}")
 

@@ -4,7 +4,7 @@
 
 # %% ../nbs/03_extract.ipynb #54425264
 from __future__ import annotations
-import hashlib, inspect, json, logging, string, time, warnings
+import glob, hashlib, inspect, json, logging, string, time, warnings
 from pathlib import Path
 from typing import Callable, Literal, Sequence
 import numpy as np
@@ -15,7 +15,7 @@ from .stats import MomentAccumulator, Moments, Context, batch_moments, reference
 logger = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['logger', 'char_tokenizer', 'tiny_causal_lm', 'toy_texts', 'collect_moments']
+__all__ = ['logger', 'char_tokenizer', 'tiny_causal_lm', 'toy_texts', 'weights_hash', 'collect_moments']
 
 # %% ../nbs/03_extract.ipynb #92eb01c4
 def char_tokenizer(chars:str=string.printable[:95], # the vocabulary: one token per character (others map to `<unk>`)
@@ -128,6 +128,15 @@ def _tokenize(tokenizer, texts:Sequence[str], max_length:int, exclude_bos:bool, 
     if len(short): raise ValueError(f"{len(short)} text(s) have no token left after excluding the first tokens, e.g. texts[{short[0]}] = {texts[short[0]]!r}")
     return ids, skip, n_trunc
 
+# %% ../nbs/03_extract.ipynb #9e8f0b39
+def _check_pairs(texts:Sequence[str], ids:_Ragged, skip:np.ndarray):
+    "Refuse data without next-token pairs; warn when every text is the same."
+    if int(np.maximum(ids.lengths - skip - 1, 0).sum()) == 0:
+        raise ValueError(f"the {len(texts)} texts give no next-token pair: every text is a single token (after exclusions); "
+                         "texts need at least 2 tokens")
+    if len(set(texts)) == 1: # valid input, so a warning: but every pooled feature is the same and any score is meaningless
+        warnings.warn(f"all {len(texts)} texts are identical ({texts[0][:40]!r}): the moments have rank one and no score will mean anything")
+
 # %% ../nbs/03_extract.ipynb #f3603ec2
 def _pad_batch(seqs:list, skip:list, pad_id:int, side:str) -> dict:
     "Pad token id lists into `input_ids, attention_mask, position_ids` [B, T] and the moment mask."
@@ -183,6 +192,44 @@ def _model_meta(model) -> dict:
                 revision=getattr(cfg, "_commit_hash", None), model_class=type(model).__name__,
                 model_dtype=str(next(model.parameters()).dtype).removeprefix("torch."))
 
+# %% ../nbs/03_extract.ipynb #da34f113
+def weights_hash(model:torch.nn.Module, # any torch module (a causal LM, a PEFT model, …)
+                ) -> str: # 16 hex digits
+    "SHA-256 of every parameter and buffer of `model`: names, dtypes, shapes and all bytes, copied to the CPU one tensor at a time."
+    if not isinstance(model, torch.nn.Module): raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    h = hashlib.sha256()
+    for name, t in model.state_dict().items():
+        h.update(f"{name}|{t.dtype}|{tuple(t.shape)}|".encode())
+        if t.device.type == "meta": h.update(b"<meta>"); continue # offloaded (device_map) weights have no bytes here
+        t = t.detach().cpu().contiguous()
+        if t.numel(): h.update(t.reshape(-1).view(torch.uint8).numpy().data)
+    return h.hexdigest()[:16]
+
+# %% ../nbs/03_extract.ipynb #4bd2e38f
+def _layer_ids(model, layers) -> list[int]|None:
+    "Validate `layers` against the model's `L+1` hidden states; negative indices count from the end."
+    if layers is None: return None
+    if isinstance(layers, (str, int)) or not hasattr(layers, "__iter__"): raise TypeError(f"layers must be a sequence of ints, got {layers!r}")
+    layers = list(layers)
+    if not layers: raise ValueError("layers is empty: give at least one hidden-state index, or None for all")
+    bad = [l for l in layers if isinstance(l, bool) or not isinstance(l, (int, np.integer))]
+    if bad: raise TypeError(f"layers must be ints, got {bad[0]!r} in {layers}")
+    cfg = getattr(model, "config", None)
+    n_hidden = getattr(cfg.get_text_config(), "num_hidden_layers", None) if cfg is not None and hasattr(cfg, "get_text_config") else None
+    if n_hidden is None: return [int(l) for l in layers] # checked against the hidden states at the first batch
+    out = [int(l) + n_hidden + 1 if l < 0 else int(l) for l in layers]
+    if any(not 0 <= l <= n_hidden for l in out):
+        raise ValueError(f"layers must be hidden-state indices in [0, {n_hidden}] or [-{n_hidden + 1}, -1] (L+1 = {n_hidden + 1}), got {layers}")
+    return out
+
+def _clean_stale(ckpt:Path) -> int:
+    "Remove the temporary files `.NAME.*.tmp` that a killed save left beside the checkpoint `ckpt` and its sidecar."
+    n = 0
+    for f in (ckpt, ckpt.with_suffix(".json")):
+        for t in ckpt.parent.glob(f".{glob.escape(f.name)}.*.tmp"): t.unlink(missing_ok=True); n += 1
+    if n: logger.info("removed %d stale temporary file(s) beside %s", n, ckpt)
+    return n
+
 # %% ../nbs/03_extract.ipynb #e8cc6f93
 def _load_model(model, tokenizer, dtype, device, model_kwargs):
     "Resolve a model (module, hub id or path) and its tokenizer; returns (model, tokenizer, input device)."
@@ -231,7 +278,9 @@ def _batch_part(acc, sel, batch, y, i_batch):
 def _checkpoint(acc, path, done, extra_meta, feats):
     "Save the accumulator (and the features so far) atomically, with the number of batches done."
     acc.meta.update(extra_meta, batches_done=done)
-    acc.save(path, extra=None if feats is None or feats.numel() == 0 else dict(features=feats))
+    final = done == extra_meta.get("batches_total")       # the finished file may be float32; intermediate ones stay float64
+    acc.save(path, extra=None if feats is None or feats.numel() == 0 else dict(features=feats),
+             precision=extra_meta.get("final_storage_dtype", "float64") if final else "float64")
 
 # %% ../nbs/03_extract.ipynb #b3a25c7f
 def collect_moments(model, # an `AutoModelForCausalLM` (module), or a hub id / local path to load
@@ -241,11 +290,11 @@ def collect_moments(model, # an `AutoModelForCausalLM` (module), or a hub id / l
                     *,
                     batch_size:int=8, # texts per forward pass
                     max_length:int=512, # longer texts are truncated (keeping their start) and counted in a warning
-                    layers:Sequence[int]|None=None, # hidden-state indices to keep (0 = embeddings, negatives count from the end); default all L+1
+                    layers:Sequence[int]|None=None, # hidden-state indices to keep (0 = embeddings, -1 = last; out of range → ValueError); default all L+1
                     device:str|torch.device|None=None, # where to run; default the device of the input embeddings
                     dtype:torch.dtype|None=None, # model dtype (e.g. torch.bfloat16; a module is converted in place); default unchanged / "auto" when loading
-                    context:Context="prefix_sum", # next-token context (SPEC §1)
-                    center:bool=False, # return centred moments (SPEC §1 default: uncentred)
+                    context:Context="prefix_sum", # next-token context: prefix sum (the paper's), prefix mean or last token
+                    center:bool=False, # return centred moments (default uncentred, as in the paper)
                     num_classes:int|None=None, # C for class labels; default max label + 1
                     padding_side:Literal["left", "right"]|None=None, # default the tokenizer's
                     sort_by_length:bool=True, # batch texts of similar length (less padding)
@@ -259,50 +308,55 @@ def collect_moments(model, # an `AutoModelForCausalLM` (module), or a hub id / l
                     progress:bool=True, # tqdm progress bar with tokens/s
                     meta:dict|None=None, # extra metadata to store (dataset name, split, …)
                     model_kwargs:dict|None=None, # passed to `from_pretrained` when loading by name (e.g. `device_map="auto"`)
+                    sums_device:str|torch.device|None=None, # where the float64 sums live, e.g. "cpu" while the model runs on a GPU; default the model's device
+                    storage_dtype:torch.dtype=torch.float64, # dtype of the sums in the finished checkpoint file (float32 halves it); intermediate checkpoints are float64
                    ): # `Moments`, or `(Moments, features [N, L+1, d])` with `keep_features`
     "Moments `S_xx, S_xy, S_cc, S_ch` of every layer of a causal LM over a labelled dataset, in one streamed pass."
     if batch_size < 1: raise ValueError(f"batch_size must be >= 1, got {batch_size}")
     if max_length < 1: raise ValueError(f"max_length must be >= 1, got {max_length}")
     if checkpoint_every < 1: raise ValueError(f"checkpoint_every must be >= 1, got {checkpoint_every}")
     if exclude_first < 0: raise ValueError(f"exclude_first must be >= 0, got {exclude_first}")
+    if storage_dtype not in (torch.float64, torch.float32): raise ValueError(f"storage_dtype must be torch.float64 or torch.float32, got {storage_dtype}")
     model, tokenizer, dev = _load_model(model, tokenizer, dtype, device, model_kwargs)
     side = padding_side or getattr(tokenizer, "padding_side", "right")
     if side not in ("left", "right"): raise ValueError(f"padding_side must be 'left' or 'right', got {side!r}")
     if isinstance(texts, str) or not hasattr(texts, "__iter__"): raise TypeError(f"texts must be a sequence of strings, got {type(texts).__name__}")
     texts = list(texts) # lists, tuples, pandas Series, dataset columns
     if len(texts) == 0: raise ValueError("texts is empty: nothing to compute moments from")
+    if len(texts) < 2: raise ValueError(f"texts must hold at least 2 texts (second moments over N = {len(texts)} text give no score), got {len(texts)}")
     Y, kind, C = _prepare_labels(labels, len(texts), num_classes)
     ids, skip, n_trunc = _tokenize(tokenizer, texts, max_length, exclude_bos, exclude_first)
+    _check_pairs(texts, ids, skip)
     if n_trunc: warnings.warn(f"{n_trunc} of {len(texts)} texts were longer than max_length={max_length} tokens and were truncated")
     pad_id = next((t for t in (tokenizer.pad_token_id, tokenizer.eos_token_id, 0) if t is not None))
     return _collect(model, dev, texts, Y, kind, C, ids, skip, n_trunc, pad_id, side, batch_size=batch_size, max_length=max_length,
                     layers=layers, context=context, center=center, sort_by_length=sort_by_length, exclude_bos=exclude_bos,
                     exclude_first=exclude_first, moment_dtype=moment_dtype, keep_features=keep_features, checkpoint=checkpoint,
-                    checkpoint_every=checkpoint_every, callback=callback, progress=progress, meta=meta)
+                    checkpoint_every=checkpoint_every, callback=callback, progress=progress, meta=meta,
+                    sums_device=sums_device, storage_dtype=storage_dtype)
 
 # %% ../nbs/03_extract.ipynb #99b9d1f4
 def _collect(model, dev, texts, Y, kind, C, ids, skip, n_trunc, pad_id, side, *, batch_size, max_length, layers, context, center,
-             sort_by_length, exclude_bos, exclude_first, moment_dtype, keep_features, checkpoint, checkpoint_every, callback, progress, meta):
+             sort_by_length, exclude_bos, exclude_first, moment_dtype, keep_features, checkpoint, checkpoint_every, callback, progress, meta,
+             sums_device=None, storage_dtype=torch.float64):
     rank, world = _dist_info()
-    n_hidden = None
-    cfg = getattr(model, "config", None)
-    if cfg is not None and hasattr(cfg, "get_text_config"): n_hidden = getattr(cfg.get_text_config(), "num_hidden_layers", None)
-    layer_ids = None if layers is None else [l % (n_hidden + 1) if n_hidden and l < 0 else l for l in layers]
-    if layer_ids is not None and n_hidden is not None and any(not 0 <= l <= n_hidden for l in layer_ids):
-        raise ValueError(f"layers must be hidden-state indices in [0, {n_hidden}] (or negative), got {list(layers)}")
+    layer_ids = _layer_ids(model, layers)
     batches = _batches(ids.lengths, batch_size, sort_by_length)
     if len(batches) < world: raise ValueError(f"{len(batches)} batches cannot be shared by {world} processes: use more texts or a smaller batch_size")
-    options = dict(batch_size=batch_size, max_length=max_length, layers=layer_ids, context=context, sort=sort_by_length,
-                   exclude_bos=exclude_bos, exclude_first=exclude_first, padding_side=side, moment_dtype=str(moment_dtype),
-                   keep_features=keep_features, rank=rank, world=world, **_model_meta(model))
-    data_fp = _fingerprint(texts, Y)
-    run_meta = dict(meta or {}) | _model_meta(model) | dict(dataset_fingerprint=data_fp, task=kind, num_targets=C, pooling="mean",
-        max_length=max_length, n_truncated=n_trunc, padding_side=side, pad_token_id=pad_id, exclude_bos=exclude_bos,
-        exclude_first=exclude_first, run_fingerprint=_fingerprint(texts, Y, **options))
-    mine = [(i, b) for i, b in enumerate(batches) if i % world == rank]
     ckpt = None if checkpoint is None else Path(checkpoint)
     if ckpt is not None and world > 1: ckpt = ckpt.with_name(f"{ckpt.stem}.rank{rank}{ckpt.suffix}")
-    acc, feats, n_done = _resume_or_new(ckpt, run_meta, C if kind == "classification" else None, context, moment_dtype, dev, layer_ids, keep_features)
+    wh = None if ckpt is None else weights_hash(model) # only where a checkpoint needs it: one pass over the weights
+    options = dict(batch_size=batch_size, max_length=max_length, layers=layer_ids, context=context, sort=sort_by_length,
+                   exclude_bos=exclude_bos, exclude_first=exclude_first, padding_side=side, moment_dtype=str(moment_dtype),
+                   keep_features=keep_features, rank=rank, world=world, **_model_meta(model)) | ({} if wh is None else dict(weights=wh))
+    mine = [(i, b) for i, b in enumerate(batches) if i % world == rank]
+    run_meta = dict(meta or {}) | _model_meta(model) | dict(dataset_fingerprint=_fingerprint(texts, Y), task=kind, num_targets=C, pooling="mean",
+        max_length=max_length, n_truncated=n_trunc, padding_side=side, pad_token_id=pad_id, exclude_bos=exclude_bos,
+        exclude_first=exclude_first, run_fingerprint=_fingerprint(texts, Y, **options), batches_total=len(mine),
+        final_storage_dtype=str(storage_dtype).removeprefix("torch.")) | ({} if wh is None else dict(weights_sha256=wh))
+    if ckpt is not None: _clean_stale(ckpt)
+    acc, feats, n_done = _resume_or_new(ckpt, run_meta, C if kind == "classification" else None, context, moment_dtype,
+                                        sums_device or dev, layer_ids, keep_features, len(mine))
     was_training = model.training; model.eval()
     try:
         feats = _run_batches(_backbone(model), model, acc, mine[n_done:], ids, skip, Y, pad_id, side, layer_ids, dev, feats, ckpt,
@@ -316,18 +370,25 @@ def _collect(model, dev, texts, Y, kind, C, ids, skip, n_trunc, pad_id, side, *,
     return (mo, feats) if keep_features else mo
 
 # %% ../nbs/03_extract.ipynb #852c8a58
-def _resume_or_new(ckpt, run_meta, num_classes, context, moment_dtype, dev, layer_ids, keep_features):
+def _resume_or_new(ckpt, run_meta, num_classes, context, moment_dtype, sums_dev, layer_ids, keep_features, n_batches):
     "A fresh accumulator, or the one in the checkpoint `ckpt` (with its features and number of batches done)."
     feats = torch.zeros(0) if keep_features else None
     if ckpt is None or not ckpt.exists():
-        return MomentAccumulator(num_classes, context=context, dtype=moment_dtype, device=dev, layer_ids=layer_ids, meta=run_meta), feats, 0
-    acc = MomentAccumulator.load(ckpt, device=dev)
+        return MomentAccumulator(num_classes, context=context, dtype=moment_dtype, device=sums_dev, layer_ids=layer_ids, meta=run_meta), feats, 0
+    acc = MomentAccumulator.load(ckpt, device=sums_dev) # verifies the checksum and the counts
+    old_w, new_w = acc.meta.get("weights_sha256"), run_meta.get("weights_sha256")
+    if old_w != new_w:
+        raise ValueError(f"checkpoint {ckpt} was written with other model weights (weights hash {old_w} vs {new_w}): "
+                         "delete it or choose another checkpoint path")
     if acc.meta.get("run_fingerprint") != run_meta["run_fingerprint"]:
         raise ValueError(f"checkpoint {ckpt} was written for other data or options (fingerprint {acc.meta.get('run_fingerprint')} "
                          f"vs {run_meta['run_fingerprint']}): delete it or choose another checkpoint path")
+    done = acc.meta.get("batches_done")
+    if not isinstance(done, int) or not 0 < done <= n_batches:
+        raise ValueError(f"checkpoint {ckpt} says batches_done = {done!r}, but this run has {n_batches} batches: delete it")
     if keep_features: feats = acc.extra.get("features", feats)
-    logger.info("resuming from %s after %d batches", ckpt, acc.meta["batches_done"])
-    return acc, feats, int(acc.meta["batches_done"])
+    logger.info("resuming from %s after %d batches", ckpt, done)
+    return acc, feats, done
 
 def _all_reduce_features(feats, acc):
     "Sum the per-rank feature buffers (each rank filled its own rows)."

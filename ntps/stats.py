@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_stats.ipynb #5d66f915
 from __future__ import annotations
-import json, os, math, tempfile
+import hashlib, json, os, math, tempfile, threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Sequence
@@ -46,6 +46,11 @@ def _stack_hidden(hidden_states, m:torch.Tensor, dtype:torch.dtype, device) -> t
     return H
 
 # %% ../nbs/02_stats.ipynb #ce468c5c
+def _symmetrize_(P:torch.Tensor) -> torch.Tensor:
+    "Make each matrix of `P` [L+1, d, d] exactly symmetric in place, `(P + Pᵀ)/2`, one layer at a time (one d×d temporary)."
+    for p in P: p.copy_(torch.add(p, p.T).mul_(0.5)) # (a+b)/2 == (b+a)/2 bit for bit
+    return P
+
 def _finite_or_raise(parts:dict, layer_ids:Sequence[int], batch_index):
     "Raise naming the layers (and batch) whose batch moments are not finite (e.g. fp16 overflow)."
     bad = torch.zeros(len(layer_ids), dtype=torch.bool)
@@ -65,7 +70,7 @@ def batch_moments(hidden_states, # [L+1, B, T, d] tensor, tuple of L+1 tensors [
                   layer_ids:Sequence[int]|None=None, # layer numbers used in error messages; default 0…L
                   batch_index:int|None=None, # batch number used in error messages
                  ) -> dict: # un-normalised sums `S_xx, S_xy, S_cc, S_ch, sum_x, sum_y, sum_c, sum_h`, counts, and `pooled` [B, L+1, d]
-    "Sums over one batch of the four moments of SPEC §1 (not yet divided by N), for every layer at once."
+    "Sums over one batch of the four moments defined at the top of this notebook (not yet divided by N), for every layer at once."
     if context not in _CONTEXTS: raise ValueError(f"context must be one of {_CONTEXTS}, got {context!r}")
     hs = getattr(hidden_states, "hidden_states", hidden_states)
     B, T = (hs[0].shape[:2] if isinstance(hs, (tuple, list)) else hs.shape[1:3]) if len(hs) else (0, 0)
@@ -86,7 +91,8 @@ def batch_moments(hidden_states, # [L+1, B, T, d] tensor, tuple of L+1 tensors [
     # a row's last position is never a pair start, so no pair crosses two texts
     Cf, Hn = C.view(Lp, B * T, d)[:, :-1], H.view(Lp, B * T, d)[:, 1:]
     w = pm.view(-1)[:-1].to(dtype)                              # pair indicator per flattened position
-    parts = dict(S_xx=xbar.mT @ xbar, S_xy=xbar.mT @ y, S_cc=Cf.mT @ Cf, S_ch=Cf.mT @ Hn,
+    # S_xx, S_cc symmetrised: their sums stay exactly symmetric, so the packed files (upper triangle) are lossless
+    parts = dict(S_xx=_symmetrize_(xbar.mT @ xbar), S_xy=xbar.mT @ y, S_cc=_symmetrize_(Cf.mT @ Cf), S_ch=Cf.mT @ Hn,
                  sum_x=xbar.sum(1), sum_y=y.sum(0), sum_c=Cf.sum(1), sum_h=w @ Hn)
     _finite_or_raise(parts, list(layer_ids) if layer_ids is not None else list(range(Lp)), batch_index)
     parts.update(n=B, n_pairs=int(pm.sum()), n_tokens=int(n_tok.sum()), pooled=xbar.transpose(0, 1))
@@ -118,7 +124,7 @@ def _fmt_shape(t): return "None" if t is None else "[" + ", ".join(map(str, t.sh
 
 @dataclass(frozen=True, eq=False)
 class Moments:
-    "Second moments of SPEC §1 for every layer, divided by the number of texts `n`."
+    "The four second moments (top of this notebook) for every layer, divided by the number of texts `n`."
     S_xx:torch.Tensor # [L+1, d, d] (1/N) Σ x̄ x̄ᵀ
     S_xy:torch.Tensor # [L+1, d, C] (1/N) Σ x̄ yᵀ
     S_cc:torch.Tensor # [L+1, d, d] (1/N) Σ_n Σ_j c cᵀ
@@ -170,11 +176,11 @@ _SUMS = ("S_xx", "S_xy", "S_cc", "S_ch", "sum_x", "sum_y", "sum_c", "sum_h")
 _COUNTS = ("n", "n_pairs", "n_tokens")
 
 class MomentAccumulator:
-    "Streaming sums of the NTPS moments for every layer (SPEC §1): `update`, `merge`, `all_reduce`, `save`/`load`."
+    "Streaming sums of the NTPS moments for every layer: `update`, `merge`, `all_reduce`, `save`/`load`."
     def __init__(self,
                  num_classes:int|None=None, # C, needed to one-hot integer labels in `update`
                  *,
-                 context:Context="prefix_sum", # next-token context (SPEC §1)
+                 context:Context="prefix_sum", # next-token context: prefix sum (the paper's), prefix mean, last token
                  dtype:torch.dtype=torch.float64, # dtype of per-batch products; sums are always kept in float64
                  device:str|torch.device|None=None, # where the sums live; default: the device of the first batch
                  layer_ids:Sequence[int]|None=None, # layer numbers of the hidden states (for messages and metadata)
@@ -283,49 +289,153 @@ def _state_meta(self:MomentAccumulator) -> dict:
                 num_layers=None if self.sums is None else self.sums["S_xx"].shape[0],
                 d=None if self.sums is None else self.sums["S_xx"].shape[-1], ntps_version=__version__)
 
+_UMASK_LOCK = threading.Lock()
+def _umask() -> int:
+    "The process umask: read from /proc on Linux (thread-safe), else set and restored at once under a lock."
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("Umask:"): return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError): pass
+    with _UMASK_LOCK: old = os.umask(0o022); os.umask(old)
+    return old
+
 def atomic_write(path:str|Path, # the file to create or replace
                  write, # `write(tmp_path)` writes the content to a temporary path in the same folder
                 ) -> Path: # `path`
-    "Write a file atomically: `write` fills a temporary file in the same folder, which then replaces `path`."
+    "Write a file atomically: `write` fills a temporary file in the same folder, which then replaces `path` (mode `0o666 & ~umask`)."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"); os.close(fd)
-    try: write(Path(tmp)); os.replace(tmp, path)
+    try:
+        write(Path(tmp))
+        os.chmod(tmp, 0o666 & ~_umask())   # mkstemp creates 0600; a normal file follows the umask
+        os.replace(tmp, path)
     finally:
         if os.path.exists(tmp): os.unlink(tmp)
     return path
 
+# %% ../nbs/02_stats.ipynb #1e4d6f30
+_PACKED = ("S_xx", "S_cc") # symmetric: stored as their upper triangle
+_FORMAT = 2               # 1: every sum stored full (ntps ≤ 0.1.0); 2: packed symmetric sums and a checksum
+
+def _pack(S:torch.Tensor) -> torch.Tensor:
+    "Upper triangle (row by row) of each symmetric matrix of `S` [L+1, d, d] → [L+1, d(d+1)/2]; averages (i,j) and (j,i), exact when symmetric."
+    i, j = torch.triu_indices(S.shape[-1], S.shape[-1], device=S.device)
+    return (S[:, i, j] + S[:, j, i]) * 0.5
+
+def _unpack(P:torch.Tensor, d:int) -> torch.Tensor:
+    "Inverse of `_pack`: [L+1, d(d+1)/2] → exactly symmetric [L+1, d, d]."
+    if P.ndim != 2 or P.shape[1] != d * (d + 1) // 2: raise ValueError(f"a packed sum must have shape [L+1, {d * (d + 1) // 2}] for d = {d}, got {tuple(P.shape)}")
+    i, j = torch.triu_indices(d, d, device=P.device)
+    S = P.new_empty(P.shape[0], d, d); S[:, i, j] = P; S[:, j, i] = P
+    return S
+
+def _checksum(tensors:dict) -> str:
+    "SHA-256 over the names, dtypes, shapes and bytes of `tensors` (CPU), in name order."
+    h = hashlib.sha256()
+    for k in sorted(tensors):
+        t = tensors[k].detach().cpu().contiguous()
+        h.update(f"{k}|{t.dtype}|{tuple(t.shape)}|".encode())
+        if t.numel(): h.update(t.reshape(-1).view(torch.uint8).numpy().data)
+    return h.hexdigest()
+
+# %% ../nbs/02_stats.ipynb #6cdf2cc7
 @patch
 def save(self:MomentAccumulator,
-          path:str|Path, # the `.safetensors` file to write (a `.json` sidecar is written next to it)
+          path:str|Path, # the `.safetensors` file to write (an advisory `.json` sidecar is written next to it)
           extra:dict|None=None, # more tensors to store, e.g. `{"features": [n, L+1, d]}`; read back into `.extra`
+          *,
+          precision:Literal["float64", "float32"]|None=None, # storage dtype of the sums; default: as loaded, else float64 (checkpoints: keep float64)
          ) -> Path:
-    "Save the sums, counts and metadata atomically (safetensors + JSON)."
+    "Save sums (`S_xx`, `S_cc` packed), counts, metadata and a checksum of the tensors atomically; then the JSON sidecar."
     from safetensors.torch import save_file
     if self.sums is None: raise ValueError("cannot save an empty accumulator")
-    path = Path(path); meta = _state_meta(self)
-    tensors = {k: v.detach().cpu().contiguous() for k, v in self.sums.items()}
-    tensors |= {f"extra.{k}": v.detach().cpu().contiguous() for k, v in (extra or {}).items()}
-    atomic_write(path, lambda p: save_file(tensors, str(p), metadata={"ntps": json.dumps(meta)}))
-    atomic_write(path.with_suffix(".json"), lambda p: p.write_text(json.dumps(meta, indent=1)))
+    precision = precision or getattr(self, "storage_precision", "float64")
+    if precision not in ("float64", "float32"): raise ValueError(f"precision must be 'float64' or 'float32', got {precision!r}")
+    dt = getattr(torch, precision)
+    path = Path(path); meta = _state_meta(self) | dict(format=_FORMAT, storage_dtype=precision)
+    tensors = {(f"{k}.triu" if k in _PACKED else k): (_pack(v) if k in _PACKED else v).detach().to("cpu", dt).contiguous()
+               for k, v in self.sums.items()}
+    tensors |= {f"extra.{k}": torch.as_tensor(v).detach().cpu().contiguous() for k, v in (extra or {}).items()}
+    header = {"ntps": json.dumps(meta), "ntps_sha256": _checksum(tensors)}
+    atomic_write(path, lambda p: save_file(tensors, str(p), metadata=header)) # the commit point
+    atomic_write(path.with_suffix(".json"), lambda p: p.write_text(json.dumps(meta, indent=1))) # for people; `load` ignores it
     return path
 
 # %% ../nbs/02_stats.ipynb #fa9400aa
+def _read_moment_file(path:Path) -> tuple[dict, dict, str|None]:
+    "(metadata, tensors, checksum or None) of a moment file; every failure names the file."
+    from safetensors import safe_open
+    if not path.exists(): raise FileNotFoundError(f"no moment file at {path}")
+    try:
+        with safe_open(str(path), framework="pt", device="cpu") as f:
+            hdr, t = f.metadata() or {}, {k: f.get_tensor(k) for k in f.keys()}
+    except Exception as e:
+        raise ValueError(f"cannot read moment file {path} (truncated or not a safetensors file?): {type(e).__name__}: {e}") from e
+    if "ntps" not in hdr: raise ValueError(f"{path} is not an ntps moment file (no 'ntps' metadata)")
+    try: meta = json.loads(hdr["ntps"])
+    except json.JSONDecodeError as e: raise ValueError(f"moment file {path} has a corrupt 'ntps' header: {e}") from e
+    missing = [k for k in ("context", "num_classes", "dtype", "layer_ids", "n", "n_pairs", "n_tokens") if k not in meta]
+    if missing: raise ValueError(f"moment file {path} lacks the header field(s) {missing}")
+    return meta, t, hdr.get("ntps_sha256")
+
+def _unpack_sums(path:Path, meta:dict, t:dict) -> dict:
+    "The float64 sums of a format-1 (full) or format-2 (packed) file."
+    d = meta.get("d") or (t["S_xy"].shape[1] if "S_xy" in t else None)
+    sums = {}
+    for k in _SUMS:
+        try: v = _unpack(t[f"{k}.triu"], int(d)) if f"{k}.triu" in t else t[k]
+        except (KeyError, TypeError, ValueError) as e: raise ValueError(f"moment file {path}: tensor {k} is missing or malformed ({e})") from e
+        sums[k] = v.to(torch.float64)
+    return sums
+
+# %% ../nbs/02_stats.ipynb #5d71fa60
+def _check_state(path:Path, meta:dict, s:dict):
+    "Refuse a moment file whose counts, shapes or sums are inconsistent (a corrupt or hand-edited file), naming it."
+    def bad(msg): raise ValueError(f"moment file {path} is inconsistent: {msg}; it was not written by a sound run, delete it")
+    for k in ("n", "n_pairs", "n_tokens"):
+        v = meta[k]
+        if not isinstance(v, int) or isinstance(v, bool) or v < 0: bad(f"{k} = {v!r} is not a non-negative integer")
+    if meta["n_pairs"] != meta["n_tokens"] - meta["n"]: bad(f"n_pairs = {meta['n_pairs']} but n_tokens − n = {meta['n_tokens'] - meta['n']}")
+    Lp, d, C = s["S_xx"].shape[0], s["S_xx"].shape[-1], s["S_xy"].shape[-1]
+    want = dict(S_xx=(Lp, d, d), S_cc=(Lp, d, d), S_ch=(Lp, d, d), S_xy=(Lp, d, C), sum_x=(Lp, d), sum_c=(Lp, d), sum_h=(Lp, d), sum_y=(C,))
+    for k, shp in want.items():
+        if tuple(s[k].shape) != shp: bad(f"{k} has shape {tuple(s[k].shape)}, expected {shp}")
+    if meta["layer_ids"] is not None and len(meta["layer_ids"]) != Lp: bad(f"{len(meta['layer_ids'])} layer_ids for {Lp} layers of sums")
+    nonfinite = [k for k in _SUMS if not bool(torch.isfinite(s[k]).all())]
+    if nonfinite: bad(f"non-finite values (NaN/inf) in {nonfinite}")
+    if meta["num_classes"] is not None: # classification: sum_y counts the texts per class
+        cnt = s["sum_y"]
+        if bool((cnt < 0).any()) or bool((cnt != cnt.round()).any()) or int(cnt.sum()) != meta["n"]:
+            bad(f"the class counts {cnt.tolist()} do not add up to n = {meta['n']}")
+    bd = meta.get("batches_done")
+    if bd is not None:
+        total = meta.get("batches_total")
+        hi = min(meta["n"], total) if isinstance(total, int) else meta["n"] # every batch holds at least one text
+        if not isinstance(bd, int) or isinstance(bd, bool) or not 0 <= bd <= hi: bad(f"batches_done = {bd!r} is outside [0, {hi}] for this run")
+
+# %% ../nbs/02_stats.ipynb #3ec6048f
+_OWN = ("context", "num_classes", "dtype", "layer_ids", "n", "n_pairs", "n_tokens", "num_layers", "d", "ntps_version", "format", "storage_dtype")
+
 @patch(cls_method=True)
-def load(cls:MomentAccumulator, path:str|Path, # a file written by `MomentAccumulator.save`
+def load(cls:MomentAccumulator, path:str|Path, # a file written by `MomentAccumulator.save` (any ntps version)
           device:str|torch.device|None=None, # where to put the sums; default CPU
          ) -> MomentAccumulator:
-    "Load an accumulator written by `save` (sums, counts, options, metadata and `extra` tensors)."
-    from safetensors import safe_open
+    "Load an accumulator written by `save`: checksum verified, counts and sums checked; the JSON sidecar is never read."
     path = Path(path)
-    if not path.exists(): raise FileNotFoundError(f"no moment file at {path}")
-    with safe_open(str(path), framework="pt", device="cpu") as f:
-        hdr = f.metadata() or {}
-        if "ntps" not in hdr: raise ValueError(f"{path} is not an ntps moment file (no 'ntps' metadata)")
-        meta, t = json.loads(hdr["ntps"]), {k: f.get_tensor(k) for k in f.keys()}
-    own = ("context", "num_classes", "dtype", "layer_ids", "n", "n_pairs", "n_tokens", "num_layers", "d", "ntps_version")
-    acc = cls(meta["num_classes"], context=meta["context"], dtype=getattr(torch, meta["dtype"]), device=device,
-              layer_ids=meta["layer_ids"], meta={k: v for k, v in meta.items() if k not in own})
-    acc.sums = {k: t[k].to(device or "cpu") for k in _SUMS}
+    meta, t, digest = _read_moment_file(path)
+    if digest is not None and _checksum(t) != digest:
+        raise ValueError(f"moment file {path} is corrupted: the checksum of its tensors does not match the one in its header")
+    if digest is None and meta.get("format", 1) >= 2: raise ValueError(f"moment file {path} has no checksum in its header")
+    s = _unpack_sums(path, meta, t)
+    _check_state(path, meta, s)
+    try: dt = getattr(torch, meta["dtype"])
+    except (AttributeError, TypeError): raise ValueError(f"moment file {path}: unknown dtype {meta['dtype']!r}") from None
+    try: acc = cls(meta["num_classes"], context=meta["context"], dtype=dt, device=device,
+                   layer_ids=meta["layer_ids"], meta={k: v for k, v in meta.items() if k not in _OWN})
+    except (ValueError, TypeError) as e: raise ValueError(f"moment file {path} has invalid options: {e}") from e
+    acc.sums = {k: v.to(device or "cpu") for k, v in s.items()}
     acc.extra = {k.removeprefix("extra."): v for k, v in t.items() if k.startswith("extra.")}
     acc.n, acc.n_pairs, acc.n_tokens = meta["n"], meta["n_pairs"], meta["n_tokens"]
+    acc.storage_precision = meta.get("storage_dtype", "float64")
     return acc
