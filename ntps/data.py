@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_data.ipynb #943254c2
 from __future__ import annotations
-import dataclasses, html, importlib.util, json, re, unicodedata
+import dataclasses, hashlib, html, importlib.util, json, re, unicodedata, warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Sequence
@@ -114,6 +114,21 @@ class TextDataset:
     @property
     def n_classes(self) -> int: return len(self.classes)
 
+    @property
+    def fingerprint(self) -> str:
+        "SHA-256 (hex) of the content: classes, and texts and labels of both splits. Equal data ⇔ equal fingerprint."
+        h = hashlib.sha256(json.dumps(self.classes).encode())
+        for s in ("train", "test"):
+            h.update(s.encode()); h.update(np.ascontiguousarray(getattr(self, f"{s}_labels"), dtype="<i8").tobytes())
+            for t in getattr(self, f"{s}_texts"): h.update(len(t.encode()).to_bytes(8, "little")); h.update(t.encode())
+        return h.hexdigest()
+
+    @property
+    def id(self) -> str:
+        "Unique, stable identity: the readable name plus 12 hex digits of a hash of the source (resolved path for files) and the content."
+        src = str(self.meta.get("path", self.name))
+        return f"{self.name}-{hashlib.sha256((src + chr(0) + self.fingerprint).encode()).hexdigest()[:12]}"
+
     def __repr__(self):
         cl = ", ".join(self.classes[:6]) + (", …" if self.n_classes > 6 else "")
         return f"TextDataset({self.name!r}, C={self.n_classes} [{cl}], train={len(self.train_texts)}, test={len(self.test_texts)})"
@@ -171,7 +186,7 @@ def check_frame(df:pd.DataFrame, # the raw rows
     "Validate and extract the text and label columns of a raw frame; raise clear errors on bad data."
     if not isinstance(df, pd.DataFrame): raise TypeError(f"{where}: expected a pandas DataFrame, got {type(df).__name__}")
     missing = [c for c in (text, label) if c not in df.columns]
-    if missing: raise KeyError(f"{where}: column(s) {missing} not found; available columns: {list(df.columns)}")
+    if missing: raise ValueError(f"{where}: column(s) {missing} not found; available columns: {list(df.columns)}")
     if len(df) == 0: raise ValueError(f"{where}: no rows")
     t = df[text]
     bad = t.map(lambda v: not isinstance(v, str) or not v.strip())
@@ -204,6 +219,27 @@ def encode_labels(train:Sequence, # [n_train] raw labels (ints or strings)
     enc = lambda s: np.array([lookup[str(v)] for v in s], dtype=np.int64)
     return enc(tr), enc(te), tuple(str(v) for v in values)
 
+# %% ../nbs/05_data.ipynb #a2d0c0de
+def _strip_labels(tr:pd.Series, te:pd.Series, where:str) -> tuple[pd.Series, pd.Series]:
+    "Strip white space around string labels; warn, naming them, when that merges labels that differed only by white space."
+    if not (pd.api.types.is_object_dtype(tr) or pd.api.types.is_string_dtype(tr)): return tr, te
+    raw = pd.concat([tr, te]).map(str)
+    groups = raw.groupby(raw.str.strip()).unique()
+    clash = {k: sorted(v) for k, v in groups.items() if len(v) > 1}
+    if clash:
+        warnings.warn(f"{where}: labels that differ only by white space are merged (stripped): "
+                      + "; ".join(" + ".join(map(repr, v)) + f" → {k!r}" for k, v in list(clash.items())[:5]), stacklevel=3)
+    strip = lambda s: s.map(lambda v: v.strip() if isinstance(v, str) else v)
+    return strip(tr), strip(te)
+
+def _warn_one_split(ds:TextDataset):
+    "Warn when a class has texts in one split only (e.g. a label seen only in test)."
+    bal = ds.class_balance()
+    for s, o in (("train", "test"), ("test", "train")):
+        only = bal.index[(bal[s] > 0) & (bal[o] == 0)].tolist()
+        if only: warnings.warn(f"{ds.name}: class(es) {only[:5]} appear only in the {s} split (none in {o}); scores and probes cannot learn or test them", stacklevel=3)
+
+
 # %% ../nbs/05_data.ipynb #6757165f
 def from_frames(train:pd.DataFrame, # raw training rows (or all rows when `test` is None)
                 test:pd.DataFrame|None=None, # raw test rows; None splits `train`
@@ -218,17 +254,20 @@ def from_frames(train:pd.DataFrame, # raw training rows (or all rows when `test`
                 max_chars:int|None=None, # truncate texts to this many characters (see `clean_text`)
                 meta:dict|None=None, # notes kept in `TextDataset.meta`
                ) -> TextDataset:
-    "Validate raw frames, split if needed and encode labels into a `TextDataset`."
+    "Validate raw frames, split if needed and encode labels into a `TextDataset` (string labels stripped; warns on classes in one split only)."
     if split not in ("stratified", "random"): raise ValueError(f"split must be 'stratified' or 'random', got {split!r}")
     tr = check_frame(train, text, label, f"{name} (train)" if test is not None else name)
     if test is None:
         itr, ite = stratified_split(tr.label, test_size, seed) if split == "stratified" else random_split(len(tr), test_size, seed)
         tr, te = tr.iloc[itr], tr.iloc[ite]
     else: te = check_frame(test, text, label, f"{name} (test)", min_classes=1)
-    ytr, yte, cl = encode_labels(tr.label, te.label, classes)
+    ltr, lte = _strip_labels(tr.label, te.label, name)
+    ytr, yte, cl = encode_labels(ltr, lte, classes)
     fix = (lambda s: clean_text(s, max_chars)) if max_chars else (lambda s: s)
-    return TextDataset(name, tuple(map(fix, tr.text)), ytr, tuple(map(fix, te.text)), yte, cl,
-                       dict(meta or {}, split=split if test is None else "given", seed=seed))
+    ds = TextDataset(name, tuple(map(fix, tr.text)), ytr, tuple(map(fix, te.text)), yte, cl,
+                     dict(meta or {}, split=split if test is None else "given", seed=seed))
+    _warn_one_split(ds)
+    return ds
 
 # %% ../nbs/05_data.ipynb #46266d84
 @dataclass(frozen=True)
@@ -244,7 +283,7 @@ class DatasetSpec:
     sep: str = " " # separator when joining several text columns
     classes: tuple[str, ...]|None = None # class names when the dataset has no `ClassLabel`
     test_size: float = 0.3 # test fraction when splitting
-    seed: int = 42 # split seed (SPEC §5)
+    seed: int = 42 # split seed (the authors' 42)
     description: str = "" # one line for `list_datasets`
 
     def __post_init__(self):
@@ -284,10 +323,10 @@ def commonsense_qa_text(question:str, # the question
 def prepare_frame(spec:DatasetSpec, # the dataset's spec
                   df:pd.DataFrame, # raw rows of one split
                  ) -> pd.DataFrame: # columns `text`, `label` for every row; rows with label < 0 dropped
-    "Apply a spec's preprocessing to every row of a raw split (SPEC §5)."
+    "Apply a spec's preprocessing to every row of a raw split (see *Preprocessing, row by row*)."
     need = list(spec.text) + [spec.label]
     missing = [c for c in need if c not in df.columns]
-    if missing: raise KeyError(f"{spec.name}: column(s) {missing} not found; available columns: {list(df.columns)}")
+    if missing: raise ValueError(f"{spec.name}: column(s) {missing} not found; available columns: {list(df.columns)}")
     if spec.preprocess == "commonsense_qa":
         text = [commonsense_qa_text(q, c) for q, c in zip(df["question"], df["choices"])]
         key = df[spec.label].fillna("").astype(str).str.strip()
@@ -307,7 +346,7 @@ def from_hf_splits(spec:DatasetSpec, # the dataset's spec
                    splits:dict[str, pd.DataFrame], # raw splits by name, must contain `"train"`
                    label_names:Sequence[str]|None=None, # names of a `ClassLabel` label column, if any
                   ) -> TextDataset:
-    "Build a `TextDataset` from raw hub splits following SPEC §5 (test split, 70/30 seed-42 split, label < 0 dropped)."
+    "Build a `TextDataset` from raw hub splits as the paper's experiments (test split, 70/30 seed-42 split, label < 0 dropped)."
     if "train" not in splits: raise KeyError(f"{spec.name}: no 'train' split; splits are {sorted(splits)}")
     train = prepare_frame(spec, splits["train"])
     meta = dict(source=f"hf:{spec.hf_id}", spec=spec.name)
@@ -324,7 +363,7 @@ def load_hf(spec:DatasetSpec|str, # a `DatasetSpec`, a registry name (`"sst2"`) 
             cache_dir:str|None=None, # `datasets` cache folder
             **kwargs, # passed on to `datasets.load_dataset` (e.g. `revision=`)
            ) -> TextDataset:
-    "Download (or read from the cache) one of the paper's datasets with `datasets` and apply SPEC §5."
+    "Download (or read from the cache) one of the paper's datasets with `datasets` and apply the paper's preprocessing."
     if isinstance(spec, str):
         by_id = {s.hf_id: s for s in PAPER_DATASETS.values()}
         if spec not in PAPER_DATASETS and spec not in by_id:
@@ -345,12 +384,15 @@ def read_table(path:str|Path # a .csv, .tsv, .json, .jsonl, .parquet file (optio
     if not p.exists(): raise FileNotFoundError(f"no such file: {p}")
     sfx = [s.lower() for s in p.suffixes if s.lower() != ".gz"]
     ext = sfx[-1] if sfx else ""
-    if ext == ".csv": return pd.read_csv(p, keep_default_na=False, na_values=[""])
-    if ext == ".tsv": return pd.read_csv(p, sep="\t", keep_default_na=False, na_values=[""])
-    if ext == ".jsonl": return pd.read_json(p, lines=True)
-    if ext == ".json": return pd.read_json(p)
-    if ext in (".parquet", ".pq"): return pd.read_parquet(p)
-    raise ValueError(f"cannot read {p.name}: the extension must be .csv, .tsv, .json, .jsonl or .parquet (optionally .gz)")
+    readers = {".csv": lambda: pd.read_csv(p, keep_default_na=False, na_values=[""], encoding="utf-8"),
+               ".tsv": lambda: pd.read_csv(p, sep="\t", keep_default_na=False, na_values=[""], encoding="utf-8"),
+               ".jsonl": lambda: pd.read_json(p, lines=True, encoding="utf-8"), ".json": lambda: pd.read_json(p, encoding="utf-8"),
+               ".parquet": lambda: pd.read_parquet(p), ".pq": lambda: pd.read_parquet(p)}
+    if ext not in readers: raise ValueError(f"cannot read {p.name}: the extension must be .csv, .tsv, .json, .jsonl or .parquet (optionally .gz)")
+    try: return readers[ext]()
+    except UnicodeDecodeError as e:
+        raise ValueError(f"{p}: not UTF-8 text (byte {e.object[e.start:e.start + 1]!r} at offset {e.start}); "
+                         f"re-save it as UTF-8, e.g. `iconv -f latin1 -t utf-8 {p.name} > fixed{p.suffix}`") from None
 
 # %% ../nbs/05_data.ipynb #f3a0c22d
 def load_file(path:str|Path, # the data file (all rows, or the training rows when `test` is given)
@@ -365,7 +407,7 @@ def load_file(path:str|Path, # the data file (all rows, or the training rows whe
              ) -> TextDataset:
     "Load a labelled local file into a `TextDataset`."
     df, name = read_table(path), Path(path).name
-    meta = dict(source=str(path))
+    meta = dict(source=str(path), path=str(Path(path).resolve())) # `path` makes `TextDataset.id` unique per file
     if test is not None: return from_frames(df, read_table(test), text=text, label=label, name=name, max_chars=max_chars, meta=meta)
     if split_column in df.columns:
         s = df[split_column].astype(str).str.lower()
@@ -428,6 +470,8 @@ def load_dataset(source:str|Path, # `"suite:NAME"`, a suite task name, a paper d
                  *,
                  text:str="text", # text column (local files)
                  label:str="label", # label column (local files)
+                 text_column:str|None=None, # alias of `text` (local csv/tsv/json/jsonl/parquet files)
+                 label_column:str|None=None, # alias of `label` (local files)
                  test:str|Path|None=None, # separate test file (local files)
                  max_train:int|None=None, # keep a stratified subset of at most this many training texts
                  max_test:int|None=None, # keep a stratified subset of at most this many test texts
@@ -436,6 +480,13 @@ def load_dataset(source:str|Path, # `"suite:NAME"`, a suite task name, a paper d
                 ) -> TextDataset:
     "Load any registered dataset or a local file as a `TextDataset`, optionally subsampled."
     s = str(source)
+    for alias, nm, val, default in (("text_column", "text", text_column, "text"), ("label_column", "label", label_column, "label")):
+        if val is None: continue
+        if (text if nm == "text" else label) not in (default, val): raise ValueError(f"pass either {nm}= or {alias}=, not both (got {text if nm == 'text' else label!r} and {val!r})")
+        if nm == "text": text = val
+        else: label = val
+    if (text_column is not None or label_column is not None) and not Path(s).is_file():
+        raise ValueError(f"text_column/label_column apply to local files only; {s!r} is not an existing file")
     by_id = {sp.hf_id: sp for sp in PAPER_DATASETS.values()}
     if s.startswith("suite:"): ds = load_suite(s)
     elif Path(s).is_file(): ds = load_file(s, text, label, test=test, **kwargs)

@@ -29,6 +29,11 @@ def _layered(X, name:str, dtype=torch.float64, device=None) -> torch.Tensor:
     if t.shape[0] == 0: raise ValueError(f"{name} has no rows (N = 0)")
     return t.transpose(0, 1).to(device=device, dtype=dtype)
 
+def _compute_device(device, X) -> torch.device:
+    "Where a probe computes: `device` when given, else the device of the features `X` (CPU for arrays), so features on a GPU stay there."
+    if device is not None: return torch.device(device)
+    return X.device if isinstance(X, torch.Tensor) else torch.device("cpu")
+
 def _labels(y, name:str, n:int) -> torch.Tensor:
     "Integer class labels `[n]` as an int64 tensor, checked."
     t = torch.tensor(np.asarray(y.cpu() if isinstance(y, torch.Tensor) else y)) # a copy, so read-only arrays are fine
@@ -233,11 +238,12 @@ def lstsq_probe(X_train, # [N, d] or [N, L+1, d] train features
                 layers:Sequence|None=None, # names of the layers in the output; default 0…L
                 layer_chunk:int|None=None, # layers per batched solve (memory); default all
                 dtype:torch.dtype=torch.float64, # compute dtype
-                device=None, # compute device; default CPU
+                device=None, # compute device; default the device of `X_train` (CPU for arrays)
                ) -> ProbeResult:
     "Least-squares regression of one-hot labels on standardised features, per layer: MSE and normalised MSE (`nmse`) on train and test."
     auto, grid = _check_ridge(ridge, ridge_grid)
     Xtr, ytr, Xte, yte, C = _splits(X_train, y_train, X_test, y_test, n_classes)
+    device = _compute_device(device, Xtr)
     Y = F.one_hot(ytr, C).to(device=device, dtype=dtype)
     p = Y.mean(0) # train class frequencies = the intercept
     Yte = None if yte is None else F.one_hot(yte, C).to(device=device, dtype=dtype)
@@ -292,12 +298,13 @@ def logistic_probe(X_train, # [N, d] or [N, L+1, d] train features
                    layers:Sequence|None=None, # names of the layers in the output; default 0…L
                    layer_chunk:int|None=None, # layers fitted together (memory); default all
                    dtype:torch.dtype=torch.float64, # compute dtype
-                   device=None, # compute device; default CPU
+                   device=None, # compute device; default the device of `X_train` (CPU for arrays)
                   ) -> ProbeResult:
     "Multinomial logistic regression on standardised features, per layer: the metrics of `classification_metrics` on train and test (majority class taken from train)."
     if l2 < 0: raise ValueError(f"l2 must be >= 0, got {l2}")
     if max_iter < 1: raise ValueError(f"max_iter must be >= 1, got {max_iter}")
     Xtr, ytr, Xte, yte, C = _splits(X_train, y_train, X_test, y_test, n_classes)
+    device = _compute_device(device, Xtr)
     preds = {"train": [], "test": []}
     for sl in tqdm(_chunks(Xtr.shape[1], layer_chunk), desc="logistic probe", leave=False, disable=layer_chunk is None):
         Ztr, *Zte = _standardize(Xtr[:, sl].transpose(0, 1).to(device, dtype), *([] if Xte is None else [Xte[:, sl].transpose(0, 1).to(device, dtype)]))
@@ -322,11 +329,12 @@ def probe_layers(X_train, # [N, d] or [N, L+1, d] train features
                  l2:float=1e-3, # L2 penalty of the logistic probe
                  n_classes:int|None=None, # C; default max label + 1
                  layers:Sequence|None=None, # names of the layers; default 0…L
-                 **kwargs, # passed to both probes (`layer_chunk`, `dtype`, `device`)
+                 device=None, # compute device of both probes; default the device of `X_train` (CPU for arrays)
+                 **kwargs, # passed to both probes (`layer_chunk`, `dtype`: float64 by default, for exact solves)
                 ) -> pd.DataFrame: # columns layer, split, mse, nmse, ridge, acc, macro_f1, chance_acc, kappa, balanced_acc, acc_over_majority
     "Least-squares and logistic probes on every layer, as one tidy table (layer, split, metric columns)."
-    a = lstsq_probe(X_train, y_train, X_test, y_test, ridge=ridge, ridge_grid=ridge_grid, n_classes=n_classes, layers=layers, **kwargs).to_frame()
-    b = logistic_probe(X_train, y_train, X_test, y_test, l2=l2, n_classes=n_classes, layers=layers, **kwargs).to_frame()
+    a = lstsq_probe(X_train, y_train, X_test, y_test, ridge=ridge, ridge_grid=ridge_grid, n_classes=n_classes, layers=layers, device=device, **kwargs).to_frame()
+    b = logistic_probe(X_train, y_train, X_test, y_test, l2=l2, n_classes=n_classes, layers=layers, device=device, **kwargs).to_frame()
     return a.drop(columns="probe").merge(b.drop(columns="probe"), on=["layer", "split"])
 
 # %% ../nbs/06_probes.ipynb #1fbd03b8
@@ -497,13 +505,14 @@ def baselines(X_train, # [N, d] or [N, L+1, d] train features
               layers:Sequence|None=None, # names of the layers; default 0…L
               layer_chunk:int|None=None, # layers processed together (memory); default all
               dtype:torch.dtype=torch.float64, # compute dtype
-              device=None, # compute device; default CPU
+              device=None, # compute device; default the device of `X_train` (CPU for arrays)
              ) -> pd.DataFrame: # columns layer, logme, h_score, rankme[, knn_acc], logme_dups, logme_bounded
     "LogME, H-score (shrunk), RankMe (train split only) and kNN test accuracy (uses test labels: a target) for every layer, with LogME's diagnostics."
     if shrinkage not in ("ledoit_wolf", "ridge", "none"): raise ValueError(f"shrinkage must be 'ledoit_wolf', 'ridge' or 'none', got {shrinkage!r}")
     if k < 1: raise ValueError(f"k must be >= 1, got {k}")
     if ridge < 0: raise ValueError(f"ridge must be >= 0, got {ridge}")
     Xtr, ytr, Xte, yte, C = _splits(X_train, y_train, X_test, y_test, n_classes)
+    device = _compute_device(device, Xtr)
     out = {"logme": [], "h_score": [], "rankme": [], "knn_acc": [], "logme_dups": [], "logme_bounded": []}
     for sl in _chunks(Xtr.shape[1], layer_chunk):
         A = Xtr[:, sl].transpose(0, 1).to(device, dtype)
@@ -614,12 +623,13 @@ def head_probe(X_train, # [N, d] or [N, L+1, d] train features (uses `config.lay
                config:HeadProbeConfig|None=None, # hyper-parameters; default the paper's
                *,
                n_classes:int|None=None, # C; default max label + 1
-               device=None, # training device; default CPU
+               device=None, # training device; default the device of `X_train` (CPU for arrays)
                progress:bool=False, # show a progress bar over epochs
               ) -> HeadProbeResult:
     "The paper's frozen-backbone probe on cached pooled features: dropout + linear head, cross-entropy, AdamW."
     cfg = config or HeadProbeConfig()
     Xtr, ytr, Xte, yte, C = _splits(X_train, y_train, X_test, y_test, n_classes)
+    device = _compute_device(device, Xtr)
     A, B = Xtr[:, cfg.layer].float().to(device), Xte[:, cfg.layer].float().to(device)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(cfg.seed)

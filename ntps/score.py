@@ -10,7 +10,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import torch
-from .linalg import gen_eigh, nested_orth, orth_basis, symmetrize, _as_tensor
+from .linalg import gen_eigh, nested_orth, orth_basis, symmetrize, _as_tensor, _fix_signs
 
 # %% auto #0
 __all__ = ['PAPER_FRACTIONS', 'VARIANTS', 'ntps', 'Subspace', 'perception_subspace', 'next_token_subspace', 'nested_scores',
@@ -126,20 +126,44 @@ def _check_layer(S_xx, S_xy, S_cc, S_ch):
 # %% ../nbs/04_score.ipynb #abda7b68
 @dataclass(frozen=True)
 class _Geometry:
-    "What every score of one layer needs besides U: the whitening of S_xx and orthonormal bases of V and S_xx^{1/2} V."
+    "What every score of one layer needs besides U: the eigendecomposition and whitening of S_xx, and orthonormal bases of V and S_xx^{1/2} V."
     W: torch.Tensor # [d, m_x] Q_r diag(w_r)^{-1/2}: whitening on the range of the (ridged) S_xx
     Q_r: torch.Tensor # [d, m_x] the kept eigenvectors of S_xx (= S_xx^{1/2} W)
-    Sh: torch.Tensor # [d, d] S_xx^{1/2}
+    Q: torch.Tensor # [d, d] all eigenvectors of the (ridged) S_xx
+    sqrt_w: torch.Tensor # [d] square roots of its eigenvalues (clamped at 0)
     Qv: torch.Tensor # [d, m] nested orthonormal basis of V
     Qw: torch.Tensor # [d, m] nested orthonormal basis of S_xx^{1/2} V
+    def half(self, M): return _half(self.Q, self.sqrt_w, M)
 
-def _geometry(S_xx, V, tol, ridge) -> _Geometry:
-    "One eigendecomposition of the (ridged) S_xx, with the cut-off rule of `gen_eigh`, and two QRs."
+def _half(Q, sqrt_w, M): return Q @ (sqrt_w[:, None] * (Q.T @ M)) # S_xx^{1/2} M = Q diag(√w) Qᵀ M, without forming S_xx^{1/2}
+
+def _whitening(S_xx, tol, ridge):
+    "(w, Q, keep): eigendecomposition of the (ridged) S_xx and the eigenvalues kept by the cut-off rule of `gen_eigh`."
     B = _with_ridge(symmetrize(S_xx), ridge)
     w, Q = torch.linalg.eigh(B)
-    keep = w > (B.shape[0] * torch.finfo(B.dtype).eps if tol is None else tol) * w.abs().max()
-    Sh = (Q * w.clamp(min=0).sqrt()) @ Q.T
-    return _Geometry(W=Q[:, keep] / w[keep].sqrt(), Q_r=Q[:, keep], Sh=Sh, Qv=nested_orth(V), Qw=nested_orth(Sh @ V))
+    wmax = w.abs().max()
+    if wmax == 0: raise ValueError("S_xx is the zero matrix: the generalized eigenproblem has no solution")
+    rtol = B.shape[0] * torch.finfo(B.dtype).eps if tol is None else tol
+    if w.min() < -max(1e3 * rtol, 1e-6) * wmax:
+        raise ValueError(f"S_xx is not positive semi-definite: smallest eigenvalue {w.min().item():.3g} vs largest {wmax.item():.3g}")
+    return w, Q, w > rtol * wmax
+
+def _geometry(S_xx, V, tol, ridge, wq=None) -> _Geometry:
+    "The geometry of one layer from one eigendecomposition of S_xx (`wq`: reuse the one `_whitening` returned) and two QRs."
+    w, Q, keep = _whitening(S_xx, tol, ridge) if wq is None else wq
+    sw = w.clamp(min=0).sqrt()
+    return _Geometry(W=Q[:, keep] / w[keep].sqrt(), Q_r=Q[:, keep], Q=Q, sqrt_w=sw, Qv=nested_orth(V), Qw=nested_orth(_half(Q, sw, V)))
+
+def _perception_from(wq, S_xy, exact:bool=False) -> Subspace:
+    "`perception_subspace` (torch backend) from the eigendecomposition of S_xx: whiten, one eigh, map back (as `gen_eigh`)."
+    w, Q, keep = wq
+    W = Q[:, keep] / w[keep].sqrt()
+    if exact: M = W.T @ symmetrize(S_xy @ S_xy.T) @ W # gen_eigh's rounding: the zero-eigenvalue basis that mode='paper' reads is the same
+    else: Z = W.T @ S_xy; M = Z @ Z.T # [m_x, C] first: Wᵀ (S_xy S_xyᵀ) W = Z Zᵀ, two thin products instead of two d×d×m_x ones
+    lam, Y = torch.linalg.eigh(symmetrize(M))
+    X = _fix_signs((W @ Y).flip(1))
+    return Subspace(lam.flip(0), X, _nonzero(lam.flip(0), X.shape[0], cap=S_xy.shape[1]))
+
 
 # %% ../nbs/04_score.ipynb #dde993e1
 def _select(pu:Subspace, pv:Subspace, ks, mode, fractions):
@@ -157,14 +181,15 @@ def _select(pu:Subspace, pv:Subspace, ks, mode, fractions):
 
 def _solved_curve(S_xx, S_xy, S_cc, S_ch, ks, mode, fractions, tol, ridge, rx, backend):
     "Rows k, ku, fraction, the three variants, r, m (float64 solve), and the geometry the permutation null reuses."
-    pu = perception_subspace(S_xx, S_xy, tol=tol, ridge=rx, backend=backend)
+    wq = _whitening(S_xx, tol, rx) # one eigendecomposition of S_xx serves the perception problem and the whitened score
+    pu = _perception_from(wq, S_xy, exact=mode == "paper") if backend == "torch" else perception_subspace(S_xx, S_xy, tol=tol, ridge=rx, backend=backend)
     pv = next_token_subspace(S_cc, S_ch, tol=tol, ridge=ridge, backend=backend)
     if pu.rank == 0: raise ValueError("S_xy is zero (or numerically zero): there is no perception subspace; check the labels")
     U, V, kv, ku, frac = _select(pu, pv, ks, mode, fractions)
-    geo = _geometry(S_xx, V, tol, rx)
+    geo = _geometry(S_xx, V, tol, rx, wq)
     kt, kut = torch.as_tensor(kv), torch.as_tensor(ku)
     sc = dict(ntps=_scores(geo.Qv, U, kt, kut), ntps_orth=_scores(geo.Qv, nested_orth(U), kt, kut),
-              ntps_white=_scores(geo.Qw, nested_orth(geo.Sh @ U), kt, kut)) # whitened directions Sh U: orthonormal when S_xx ≻ 0
+              ntps_white=_scores(geo.Qw, nested_orth(geo.half(U)), kt, kut)) # whitened directions S_xx^{1/2} U: orthonormal when S_xx ≻ 0
     return pd.DataFrame(dict(k=kv, ku=ku, fraction=frac, **sc, r=pu.rank, m=pv.X.shape[1])), geo
 
 # %% ../nbs/04_score.ipynb #65a8c378
@@ -278,7 +303,25 @@ def ntps_curve(S_xx, # [L+1, d, d] or [d, d]; or an object with attributes S_xx,
                progress:bool=True, # show a progress bar over layers
                **kwargs, # passed to `layer_curve`: fractions, tol, ridge, ridge_xx, backend, n_perm, seed
               ) -> pd.DataFrame: # columns layer, then those of `layer_curve`
-    "NTPS for every layer and every k: one eigendecomposition per problem per layer, with an optional permutation null."
+    """NTPS for every layer and every k: one eigendecomposition per problem per layer, with an optional permutation null.
+
+    For each layer it solves the two generalized eigenproblems of the paper: perception,
+    `(S_xy S_xyᵀ) u = λ S_xx u` (Eq. 9, rank ≤ C), and next-token prediction (reduced-rank
+    regression), `(S_ch S_chᵀ) v = λ S_cc v`. It then scores, for every k,
+    `NTPS(U_k, V_k) = ‖P_{V_k} U_k‖²_F / ‖U_k‖²_F` with V_k the top-k next-token directions and
+    U_k the top-min(k, r) perception directions (r = non-zero perception eigenvalues), all k from
+    one QR and one product (a 2-D prefix sum). S_xx is eigendecomposed once per layer: the same
+    decomposition whitens the perception problem and gives S_xx^{1/2} for `ntps_white`.
+
+    Columns, one row per (layer, k): `layer`; `k` (next-token directions); `ku` (perception
+    directions used); `fraction` (paper/released modes, else NaN); `ntps` (U as returned),
+    `ntps_orth` (U orthonormalised: mean squared cosine of the principal angles), `ntps_white`
+    (in S_xx^{1/2} coordinates); `random_level` = k/d, the mean score of a random V_k;
+    `ntps_vs_random` = (ntps − k/d)/(1 − k/d); `r`, `m` (ranks of the two problems); `ridge_xx`
+    (ridge used on S_xx); `degenerate` (k ≥ m − 1 or k/d ≥ 0.9) and `degenerate_white` (also
+    k ≥ N). With `features` and `labels`, per variant v: `v_null_mean`, `v_null_sd`, `v_null_p`
+    (one-sided permutation p-value), `v_z`, `v_excess` (score − null mean).
+    """
     if S_xy is None and all(hasattr(S_xx, a) for a in ("S_xx", "S_xy", "S_cc", "S_ch")):
         n_texts = getattr(S_xx, "n", None) if n_texts is None else n_texts
         S_xx, S_xy, S_cc, S_ch = S_xx.S_xx, S_xx.S_xy, S_xx.S_cc, S_xx.S_ch
