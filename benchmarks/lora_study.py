@@ -7,7 +7,7 @@ train) and the head-only control with the same recipe, fits a logistic probe wit
 the paper's head probe, and scores everything once on up to 480 held-out test texts.
 
     OMP_NUM_THREADS=1 nohup python benchmarks/lora_study.py --out runs/lora_study > runs/lora_study.log 2>&1 &
-    python benchmarks/lora_study.py --out runs/lora_study --collect nbs/data/lora_study_smollm2.parquet   # gather parts
+    python benchmarks/lora_study.py --out runs/lora_study --collect ntps/data/study/lora_study_smollm2.parquet   # gather parts
 
 Run two processes side by side with `--shard 0/2` and `--shard 1/2` (one thread each).
 """

@@ -8,15 +8,14 @@ import argparse, json, logging, os, re, sys, tempfile, time, traceback, typing, 
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal, Sequence
-import numpy as np
-import pandas as pd
-from fastcore.script import anno_parser
+from . import MAX_TRAIN, MAX_TEST, MAX_LENGTH, BATCH_SIZE # one set of defaults for every command and `StudyConfig`
+
 
 # %% auto #0
-__all__ = ['logger', 'Dtype', 'DEMO_TASKS', 'COMMANDS', 'UsageError', 'write_table', 'write_text', 'save_figure',
-           'command_parser', 'moments', 'curve_figure', 'log_k_subset', 'heatmap_figure', 'score', 'probe', 'lora',
-           'fixed_points', 'scatter_figure', 'forest_figure', 'write_report', 'markdown_to_html', 'report',
-           'study_config', 'study', 'demo', 'overview', 'main']
+__all__ = ['logger', 'np', 'pd', 'Dtype', 'DEMO_TASKS', 'COMMANDS', 'UsageError', 'atomic_write', 'write_table', 'write_text',
+           'save_figure', 'command_parser', 'moments', 'curve_figure', 'log_k_subset', 'heatmap_figure', 'score',
+           'probe', 'lora', 'fixed_points', 'scatter_figure', 'forest_figure', 'write_report', 'markdown_to_html',
+           'report', 'study_config', 'study', 'demo', 'run_pipeline', 'overview', 'main']
 
 # %% ../nbs/10_cli.ipynb #87d9e920
 logger = logging.getLogger(__name__)
@@ -24,7 +23,24 @@ logger = logging.getLogger(__name__)
 class UsageError(ValueError):
     "Bad command-line usage (exit code 2)."
 
-from .stats import atomic_write # one atomic writer for the package (temp file in the same folder, then os.replace)
+class _Lazy:
+    "A module imported on first use, so that `import ntps.cli` and `ntps --help` load no numpy, pandas or torch."
+    def __init__(self, name): self._name = name
+    def __getattr__(self, a):
+        import importlib
+        return getattr(importlib.import_module(self._name), a)
+
+np, pd = _Lazy("numpy"), _Lazy("pandas")
+
+def atomic_write(path, write):
+    "`ntps.stats.atomic_write` (temp file in the same folder, then `os.replace`; mode `0o666 & ~umask`), imported when first used."
+    from ntps.stats import atomic_write as aw
+    return aw(path, write)
+
+def _umask() -> int:
+    m = os.umask(0o022); os.umask(m)
+    return m
+
 
 # %% ../nbs/10_cli.ipynb #b69cc212
 def write_table(df:pd.DataFrame, # the table
@@ -78,15 +94,23 @@ def _arg_spec(anno) -> dict:
 def command_parser(func, # a subcommand function with docments
                    name:str, # its name after `ntps`
                   ) -> argparse.ArgumentParser:
-    "The argparse parser of subcommand `func`: help from docments, strict types, errors raised as `UsageError`."
+    "The argparse parser of subcommand `func`: help from docments, strict types, `--a-b` aliases of `--a_b`, errors raised as `UsageError`."
+    from fastcore.script import anno_parser
     p = anno_parser(func, prog=f"ntps {name}")
-    hints = typing.get_type_hints(func)
-    for a in p._actions:
+    hints = typing.get_type_hints(func, localns=dict(Path=Path))
+    for a in list(p._actions):
         if a.dest in hints and a.type is not None and a.nargs != 0:
             for k, v in _arg_spec(hints[a.dest]).items(): setattr(a, k, v)
+        if any(o.startswith("--no-") for o in a.option_strings): # a flag that turns off something on by default
+            a.help, a.default = f"turn off (on by default): {(a.help or '').split(' (default')[0]}", argparse.SUPPRESS # the function's default applies
+        for o in list(a.option_strings):
+            alias = "--" + o[2:].replace("_", "-")
+            if o.startswith("--") and alias != o and alias not in p._option_string_actions:
+                a.option_strings.append(alias); p._option_string_actions[alias] = a
     def error(message): raise UsageError(f"{name}: {message} (see `ntps {name} --help`)")
     p.error = error
     return p
+
 
 # %% ../nbs/10_cli.ipynb #f7bbde51
 Dtype = Literal["default", "float32", "bfloat16", "float16"]
@@ -108,9 +132,12 @@ def _load(model:str, dtype:str="default", device:str|None=None):
     from ntps.models import load_model
     return load_model(model, dtype=_dtype(dtype), device=device)
 
-def _data(dataset:str, max_train=None, max_test=None, seed:int=0):
+def _data(dataset:str, max_train=None, max_test=None, seed:int=0, text:str|None=None, label:str|None=None):
+    "The dataset every command sees: the same stratified subsets for the same options."
     from ntps.data import load_dataset
-    return load_dataset(dataset, max_train=max_train, max_test=max_test, subsample_seed=seed)
+    cols = {k: v for k, v in (("text_column", text), ("label_column", label)) if v is not None}
+    try: return load_dataset(dataset, max_train=max_train, max_test=max_test, subsample_seed=seed, **cols)
+    except KeyError as e: raise ValueError(f"{dataset}: {e.args[0] if e.args else e}") from None # a missing column is bad input (exit 2)
 
 # %% ../nbs/10_cli.ipynb #2dee8852
 def _partial(out:Path) -> Path: return out.with_name(out.name.removesuffix(".safetensors") + ".partial.safetensors")
@@ -119,9 +146,12 @@ def moments(model:str, # bundled name (`smollm2-135m`), hub id `org/name`, or a 
             dataset:str, # suite task (`movie_sentences`), paper dataset name or hub id, or a CSV/JSON/Parquet file
             out:str|None=None, # moments file (`.safetensors`, with a `.json` sidecar); default `moments/<model>__<dataset>__<split>.safetensors`
             split:Literal["train", "test"]="train", # which split's texts
-            max_texts:int|None=None, # stratified subset of at most this many texts of the split; `none` = all
-            batch_size:int=8, # texts per forward pass
-            max_length:int=256, # tokens per text (longer texts are truncated)
+            max_train:int|None=MAX_TRAIN, # training texts (stratified subset, the same as `ntps probe`'s); `none` = all
+            max_test:int|None=MAX_TEST, # test texts; `none` = all
+            text:str|None=None, # text column of a local file (default `text`)
+            label:str|None=None, # label column of a local file (default `label`)
+            batch_size:int=BATCH_SIZE, # texts per forward pass
+            max_length:int=MAX_LENGTH, # tokens per text (longer texts are truncated)
             exclude_bos:bool=True, # leave a leading BOS token out of pooling and pairs (attention sink)
             features:bool=False, # also store the mean-pooled features [N, L+1, d] and the labels: `ntps score` then gives the permutation null and shrinkage
             checkpoint_every:int=20, # batches between checkpoints (resume after an interruption)
@@ -136,10 +166,9 @@ def moments(model:str, # bundled name (`smollm2-135m`), hub id `org/name`, or a 
     out = Path(out or f"moments/{_slug(model)}__{_slug(dataset)}__{split}.safetensors")
     if out.suffix != ".safetensors": raise ValueError(f"out must end in .safetensors, got {str(out)!r}")
     if out.exists() and not overwrite: raise UsageError(f"{out} exists; pass --overwrite to replace it")
-    _positive(max_texts=max_texts, batch_size=batch_size, max_length=max_length, checkpoint_every=checkpoint_every)
+    _positive(max_train=max_train, max_test=max_test, batch_size=batch_size, max_length=max_length, checkpoint_every=checkpoint_every)
     t0 = time.perf_counter()
-    kw = dict(max_train=max_texts) if split == "train" else dict(max_test=max_texts)
-    ds = _data(dataset, seed=seed, **kw)
+    ds = _data(dataset, max_train, max_test, seed, text, label)
     texts, labels = (ds.train_texts, ds.train_labels) if split == "train" else (ds.test_texts, ds.test_labels)
     m, tok = _load(model, dtype, device)
     part = _partial(out); part.parent.mkdir(parents=True, exist_ok=True)
@@ -309,10 +338,12 @@ def _val_layer(Ftr, ytr, C:int, seed:int, names:list) -> dict:
 def probe(model:str, # bundled name, hub id or local model folder
           dataset:str, # suite task, paper dataset or a local file
           out:str|None=None, # output folder; default `probe_<model>__<dataset>/`
-          max_train:int|None=512, # training texts (stratified subset); `none` = all
-          max_test:int|None=256, # test texts; `none` = all
-          batch_size:int=8, # texts per forward pass
-          max_length:int=128, # tokens per text
+          max_train:int|None=MAX_TRAIN, # training texts (stratified subset); `none` = all
+          max_test:int|None=MAX_TEST, # test texts; `none` = all
+          text:str|None=None, # text column of a local file (default `text`)
+          label:str|None=None, # label column of a local file (default `label`)
+          batch_size:int=BATCH_SIZE, # texts per forward pass
+          max_length:int=MAX_LENGTH, # tokens per text
           exclude_bos:bool=True, # leave a leading BOS token out of pooling
           head:bool=True, # also train the paper's head probe on the last layer (`linear_acc`)
           head_epochs:int=50, # its epochs
@@ -327,7 +358,7 @@ def probe(model:str, # bundled name, hub id or local model folder
     from ntps.study import _pivot_probes
     t0 = time.perf_counter()
     _positive(max_train=max_train, max_test=max_test, batch_size=batch_size, max_length=max_length, head_epochs=head_epochs)
-    ds = _data(dataset, max_train, max_test, seed)
+    ds = _data(dataset, max_train, max_test, seed, text, label)
     m, tok = _load(model, dtype, device)
     Ftr, Fte = _features(m, tok, ds, batch_size, max_length, exclude_bos, device, not quiet)
     ytr, yte, C = np.asarray(ds.train_labels), np.asarray(ds.test_labels), ds.n_classes
@@ -359,7 +390,9 @@ def lora(model:str, # bundled name, hub id or local model folder
          top_blocks:int=0, # 0 = adapt every block (the recipe that measured a gain); m = only the top m blocks, their inputs cached once (about L/m times faster per step)
          max_train:int|None=256, # training texts (stratified subset; 20% of them validate); `none` = all
          max_test:int|None=480, # test texts; `none` = all
-         max_length:int=128, # tokens per text (training and evaluation)
+         max_length:int=MAX_LENGTH, # tokens per text (training and evaluation)
+         text:str|None=None, # text column of a local file (default `text`)
+         label:str|None=None, # label column of a local file (default `label`)
          device:str|None=None, # e.g. `cuda`
          seed:int=0, # seed of subsets, adapters, head and batches
          quiet:bool=False, # no progress bars or summary
@@ -368,7 +401,7 @@ def lora(model:str, # bundled name, hub id or local model folder
     import shutil
     from ntps.lora import LoraTrainConfig, lora_benchmark, save_lora, n_blocks
     if not isinstance(top_blocks, int) or top_blocks < 0: raise ValueError(f"top_blocks must be an integer >= 0 (0 = every block), got {top_blocks!r}")
-    ds = _data(dataset, max_train, max_test, seed)
+    ds = _data(dataset, max_train, max_test, seed, text, label)
     m, tok = _load(model, "default", device)
     L = n_blocks(m)
     cfg = LoraTrainConfig(r=r, alpha=alpha, lr=lr, steps=steps, batch_size=batch_size, max_length=max_length, seed=seed,
@@ -377,6 +410,7 @@ def lora(model:str, # bundled name, hub id or local model folder
     b = tab.iloc[0]
     out = Path(out or f"lora_{_slug(model)}__{_slug(dataset)}"); out.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=out, prefix=".adapter."))
+    os.chmod(tmp, 0o777 & ~_umask()) # mkdtemp makes 0700: a normal folder follows the umask
     try:
         save_lora(run.classifier, tmp)
         if (out / "adapter").exists(): shutil.rmtree(out / "adapter")
@@ -491,6 +525,7 @@ def write_report(res:pd.DataFrame, # a `run_study` table
     out = Path(out)
     suite = res[res.dataset == res.parent] if "parent" in res else res # sub-tasks are not tasks of their own here
     if suite.dataset.nunique() < 4: raise ValueError(f"a report needs at least 4 datasets for correlations across tasks, got {suite.dataset.nunique()}")
+    if task is not None and task not in set(suite.dataset): raise ValueError(f"task {task!r} is not in the results; tasks: {sorted(suite.dataset.unique())}") # before any file is written
     write_table(res, out / "results.csv")
     rec = RECOMMENDED if RECOMMENDED in suite else "ntps"
     rep = summarize(suite, n_boot=n_boot, n_perm=n_perm, seed=seed, recommended=rec)
@@ -573,9 +608,20 @@ def _read_results(results:str|Path) -> tuple[pd.DataFrame, Path]:
     if not p.is_file(): raise FileNotFoundError(f"no study results at {p} (expected a study folder with results.parquet, or a .parquet/.csv file)")
     return (pd.read_parquet(p) if p.suffix == ".parquet" else pd.read_csv(p)), p.parent
 
+def _find_task(res:pd.DataFrame, task:str) -> str:
+    "The `dataset` of the results that `task` names: its exact name, a suite task without `suite:`, or what the study file said (its source)."
+    names = set(res.dataset)
+    for cand in (task, f"suite:{task}"):
+        if cand in names: return cand
+    if "dataset_source" in res:
+        src = res.drop_duplicates("dataset")
+        hit = src[src.dataset_source.isin({task, str(Path(task).resolve())}) | src.dataset_source.map(lambda s: Path(str(s)).name == Path(task).name)]
+        if hit.dataset.nunique() == 1: return hit.dataset.iloc[0]
+    raise ValueError(f"task {task!r} is not in the results; tasks: {sorted(names)}")
+
 def report(results:str, # a study folder (with `results.parquet`) or a results `.parquet`/`.csv` file
            out:str|None=None, # report folder; default the study folder
-           task:str|None=None, # dataset whose NTPS–k curves are drawn; default the first
+           task:str|None=None, # dataset whose NTPS–k curves are drawn (its name, or the path the study file gave); default the first
            n_boot:int=1000, # bootstrap resamples for the CIs
            n_perm:int=500, # permutations for the p-values
            seed:int=0, # seed of bootstrap and permutations
@@ -583,10 +629,11 @@ def report(results:str, # a study folder (with `results.parquet`) or a results `
           ) -> Path: # the `summary.md` file
     "Figures, tables and a Markdown/HTML summary (NTPS vs probe accuracy across tasks) from study results."
     res, folder = _read_results(results)
-    if task is not None and task not in set(res.dataset): task = f"suite:{task}" if f"suite:{task}" in set(res.dataset) else task
+    if task is not None: task = _find_task(res, task) # checked before any work
     path = write_report(res, Path(out) if out else folder, task=task, n_boot=n_boot, n_perm=n_perm, seed=seed)
     if not quiet: print(f"wrote {path} and {path.with_suffix('.html').name}")
     return path
+
 
 # %% ../nbs/10_cli.ipynb #5f309886
 def _toml(path:Path) -> dict:
@@ -596,52 +643,75 @@ def _toml(path:Path) -> dict:
         except ImportError: raise ImportError("reading TOML on Python < 3.11 needs `pip install tomli`") from None
     if not path.is_file(): raise FileNotFoundError(f"no study file at {path}")
     try: return tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError: raise ValueError(f"{path}: not UTF-8 text; re-save it as UTF-8") from None
     except tomllib.TOMLDecodeError as e: raise ValueError(f"{path}: invalid TOML: {e}") from None
 
-def study_config(spec:dict) -> tuple[list, list, dict]:
-    "Check a study spec (`models`, `datasets`, StudyConfig fields) → (models, datasets, StudyConfig kwargs)."
+def study_config(spec:dict, # the parsed TOML file
+                 base:str|Path|None=None, # folder of the TOML file: relative model/dataset paths and `out` resolve against it
+                ) -> tuple[list, list, dict]: # (models, datasets, StudyConfig kwargs), all checked
+    "Check a whole study spec (`models`, `datasets`, `out`, StudyConfig fields) before any work → (models, datasets, StudyConfig kwargs)."
     from dataclasses import fields
     from ntps.study import StudyConfig
     allowed = [f.name for f in fields(StudyConfig)]
     spec = dict(spec); sub = spec.pop("study", {})
+    if not isinstance(sub, dict): raise TypeError(f"[study] must be a table of settings, got {sub!r}")
     models, datasets = spec.pop("models", None), spec.pop("datasets", None)
-    spec.pop("out", None)
+    out = spec.pop("out", None)
+    if out is not None and not isinstance(out, str): raise TypeError(f"out must be a string (a folder), got {out!r}")
     for k, v in (("models", models), ("datasets", datasets)):
         if not isinstance(v, list) or not v or not all(isinstance(s, str) for s in v): raise ValueError(f"{k} must be a non-empty list of strings, got {v!r}")
     kw = spec | sub
     bad = sorted(set(kw) - set(allowed))
     if bad: raise ValueError(f"unknown study setting(s) {bad}; allowed: models, datasets, out, and StudyConfig fields {allowed}")
+    StudyConfig(**kw) # every value checked now (types too: `lora = "false"` is refused), not after hours of work
+    if base is not None: models, datasets = [_resolve(s, Path(base)) for s in models], [_resolve(s, Path(base)) for s in datasets]
     return models, datasets, kw
 
-def _guard(out:Path, config, models, datasets):
-    "Refuse to resume a study folder written with other settings."
-    from dataclasses import asdict
+def _resolve(entry:str, base:Path) -> str:
+    "A study-file entry that names a file or folder relative to the study file, made absolute; registered names are left alone."
+    if entry.startswith("suite:") or Path(entry).is_absolute(): return entry
+    return str((base / entry).resolve()) if (base / entry).exists() else entry
+
+def _prepare(out:Path, plan:dict, overwrite:bool):
+    "One plan per folder: resume the same plan; refuse another (or a folder that is not a study's) unless `overwrite`, which empties it first."
+    import shutil
+    if not out.exists() or not any(out.iterdir()): return
     f = out / "config.json"
-    if not f.exists(): return
-    old = json.loads(f.read_text())
-    new = json.loads(json.dumps(dict(asdict(config), models=list(models), datasets=list(datasets))))
-    diff = sorted(k for k in set(old) | set(new) if k not in ("models", "datasets", "device") and old.get(k) != new.get(k))
-    if diff: raise UsageError(f"{out} holds a study with other settings ({', '.join(f'{k}: {old.get(k)!r} → {new.get(k)!r}' for k in diff)}); use another --out or delete it")
+    old = json.loads(f.read_text()) if f.is_file() else None
+    plan = json.loads(json.dumps(plan))
+    if old is None:
+        raise UsageError(f"{out} is not empty and holds no study (no config.json): it is never deleted; use another --out")
+    diff = sorted(k for k in set(old) | set(plan) if k != "device" and old.get(k) != plan.get(k))
+    if not diff: return # the same plan: resume
+    if not overwrite:
+        show = lambda v: f"{len(v)} entries" if isinstance(v, list) and len(v) > 3 else repr(v)
+        raise UsageError(f"{out} holds a study with other settings ({', '.join(f'{k}: {show(old.get(k))} → {show(plan.get(k))}' for k in diff)}); "
+                         "use another --out, or --overwrite to replace it")
+    shutil.rmtree(out) # --overwrite: no stale parts, tables, report or figures are left beside the new ones
+
 
 # %% ../nbs/10_cli.ipynb #e5558371
-def study(config:str, # TOML file: `models = [...]`, `datasets = [...]`, optional `out`, and StudyConfig fields (top level or under `[study]`)
-          out:str|None=None, # results folder; default the file's `out`, else `<file stem>_results/`
+def study(config:str, # TOML file: `models = [...]`, `datasets = [...]`, optional `out`, and StudyConfig fields (top level or under `[study]`); paths in it are relative to it
+          out:str|None=None, # results folder; default the file's `out`, else `<file stem>_results/` next to the file
           report:bool=True, # also write the report (tables, figures, summary) into the folder
           n_perm:int=500, # permutations for the report's p-values
+          overwrite:bool=False, # replace a folder that holds a study with another plan (it is emptied first)
           quiet:bool=False, # no progress bars or summary
          ) -> Path: # the results folder
     "Run (or resume) a models × datasets study from a TOML file; results in `out/results.parquet`."
+    from dataclasses import asdict
     from ntps.study import StudyConfig, run_study
     path = Path(config)
     spec = _toml(path)
-    models, datasets, kw = study_config(spec)
+    models, datasets, kw = study_config(spec, base=path.parent)
     cfg = StudyConfig(**kw)
-    out = Path(out or spec.get("out") or path.with_name(f"{path.stem}_results"))
-    _guard(out, cfg, models, datasets)
+    out = Path(out) if out else (path.parent / spec["out"] if spec.get("out") else path.with_name(f"{path.stem}_results"))
+    _prepare(out, dict(asdict(cfg), models=list(models), datasets=list(datasets)), overwrite)
     res = run_study(models, datasets, out, cfg, progress=not quiet)
     if report and res.dataset.nunique() >= 4: write_report(res, out, n_perm=n_perm, seed=cfg.seed)
     if not quiet: print(f"wrote {out / 'results.parquet'}: {len(res)} rows, {res.model.nunique()} model(s) × {res.dataset.nunique()} dataset(s)")
     return out
+
 
 # %% ../nbs/10_cli.ipynb #43853cf2
 DEMO_TASKS = ("movie_sentences", "wiki_uncertainty", "fortune_language", "fortune_topic",
@@ -652,17 +722,19 @@ def demo(out:str="ntps-demo", # report folder
          tasks:list[str]|None=None, # suite tasks (default: 8 short-text tasks of varied kind); `all` = the 13 suite tasks
          max_train:int=128, # training texts per task (stratified)
          max_test:int=64, # test texts per task
-         max_length:int=40, # tokens per text
-         batch_size:int=16, # texts per forward pass
+         max_length:int=MAX_LENGTH, # tokens per text
+         batch_size:int=BATCH_SIZE, # texts per forward pass
          ridge_xx:str="auto", # relative ridge on S_xx of the shrunk scores: "auto" (Ledoit–Wolf) or a number
          head_epochs:int=50, # epochs of the head probe
          lora:bool=False, # also fine-tune with LoRA (slow on a CPU)
          n_perm:int=300, # permutations for the p-values
          seed:int=0, # seed of subsets, probes and permutations
          device:str|None=None, # e.g. `cuda`
+         overwrite:bool=False, # replace a folder that holds a study with another plan (it is emptied first)
          quiet:bool=False, # no progress bars or summary
         ) -> Path: # the `summary.md` file
     "The offline demo: an LLM and the bundled suite → NTPS, probes and a report with the NTPS–accuracy correlation."
+    from dataclasses import asdict
     from ntps.study import StudyConfig, run_study
     from ntps.data import list_datasets
     t0 = time.perf_counter()
@@ -674,7 +746,7 @@ def demo(out:str="ntps-demo", # report folder
     cfg = StudyConfig(max_train=max_train, max_test=max_test, batch_size=batch_size, max_length=max_length, ridge_xx=_ridge_arg(ridge_xx),
                       head_epochs=head_epochs, lora=lora, seed=seed, device=device)
     outp, ds = Path(out), [f"suite:{t.removeprefix('suite:')}" for t in tasks]
-    _guard(outp, cfg, [model], ds)
+    _prepare(outp, dict(asdict(cfg), models=[model], datasets=ds), overwrite)
     res = run_study([model], ds, outp, cfg, progress=not quiet)
     note = (f"Model `{model}`; {len(ds)} tasks of the bundled offline suite; at most {max_train} training and {max_test} test texts per task "
             f"(stratified), {max_length} tokens per text; the first-token (BOS) state is left out. Every cell has a label-permutation null "
@@ -684,8 +756,51 @@ def demo(out:str="ntps-demo", # report folder
     if not quiet: print(f"wrote {outp}: summary.md, summary.html, tables and figures ({time.perf_counter() - t0:.0f} s)")
     return path
 
+# %% ../nbs/10_cli.ipynb #c10a0003
+def run_pipeline(model:str, # bundled name (`smollm2-135m`), hub id `org/name`, or a local model folder
+                 dataset:str, # suite task, paper dataset or hub id, or a CSV/JSON/Parquet file
+                 out:str|None=None, # output folder; default `run_<model>__<dataset>/`
+                 text:str|None=None, # text column of a local file (default `text`)
+                 label:str|None=None, # label column of a local file (default `label`)
+                 max_train:int|None=MAX_TRAIN, # training texts (stratified subset); `none` = all
+                 max_test:int|None=MAX_TEST, # test texts; `none` = all
+                 batch_size:int=BATCH_SIZE, # texts per forward pass
+                 max_length:int=MAX_LENGTH, # tokens per text
+                 exclude_bos:bool=True, # leave a leading BOS token out of pooling and pairs (attention sink)
+                 ridge_xx:str="auto", # relative ridge on S_xx of the shrunk scores: "auto" (Ledoit–Wolf) or a number
+                 n_perm:int=100, # label permutations of the null (0 = none, then no recommended score)
+                 head:bool=True, # also train the paper's head probe on the last layer (`linear_acc`)
+                 head_epochs:int=50, # its epochs
+                 dtype:Dtype="default", # model dtype
+                 device:str|None=None, # e.g. `cuda`
+                 seed:int=0, # seed of subsets, permutations and probes
+                 overwrite:bool=False, # replace a non-empty output folder
+                 quiet:bool=False, # no progress bars or summary
+                ) -> Path: # the output folder
+    "One shot: moments → score → probe of a model on a dataset, on the same texts with the same settings, and a short result."
+    from ntps.study import StudyConfig, study_one
+    _positive(max_train=max_train, max_test=max_test, batch_size=batch_size, max_length=max_length, head_epochs=head_epochs)
+    cfg = StudyConfig(max_train=max_train, max_test=max_test, batch_size=batch_size, max_length=max_length, exclude_bos=exclude_bos,
+                      ridge_xx=_ridge_arg(ridge_xx), n_perm=n_perm, head_probe=head, head_epochs=head_epochs, seed=seed, device=device)
+    outp = Path(out or f"run_{_slug(model)}__{_slug(dataset)}")
+    if outp.exists() and any(outp.iterdir()) and not overwrite: raise UsageError(f"{outp} is not empty; pass --overwrite to replace its files")
+    t0 = time.perf_counter()
+    ds = _data(dataset, max_train, max_test, seed, text, label)
+    m, tok = _load(model, dtype, device)
+    res = study_one(m, tok, ds, cfg, model_name=model, progress=not quiet)
+    write_table(res, outp / "results.csv")
+    last = res[res.layer == res.layer.max()].iloc[0]
+    info = dict(model=model, dataset=ds.name, n_train=int(last.n_train), n_test=int(last.n_test), n_classes=ds.n_classes,
+                probe_acc_last_layer=float(last.acc_test), linear_acc=float(last.linear_acc) if "linear_acc" in res else None,
+                headline=_headline(res, ds.n_classes), settings=dict(max_length=max_length, batch_size=batch_size, exclude_bos=exclude_bos, seed=seed))
+    write_text(json.dumps(info, indent=1), outp / "run.json")
+    if not quiet: print(f"wrote {outp} ({time.perf_counter() - t0:.0f} s): {ds.name}, {info['n_train']} training and {info['n_test']} test texts, C = {ds.n_classes}.\n"
+                        f"Score {info['headline']}.\nLogistic probe accuracy (last layer, test) {last.acc_test:.3f}, 1/C = {1 / ds.n_classes:.3f}")
+    return outp
+
+
 # %% ../nbs/10_cli.ipynb #e58889b9
-COMMANDS = dict(moments=moments, score=score, probe=probe, lora=lora, study=study, report=report, demo=demo)
+COMMANDS = dict(run=run_pipeline, moments=moments, score=score, probe=probe, lora=lora, study=study, report=report, demo=demo)
 
 def overview() -> str:
     "The text `ntps` / `ntps --help` prints: one line per subcommand."
@@ -708,13 +823,15 @@ def _cli_logging(quiet:bool):
     lg.addHandler(h); lg.setLevel(logging.WARNING if quiet else logging.INFO)
     fw = warnings.formatwarning
     warnings.formatwarning = lambda m, c, *a, **k: f"ntps: warning: {m}\n"
-    from transformers.utils import logging as tlog
-    bars = tlog.is_progress_bar_enabled()
-    if quiet: tlog.disable_progress_bar()
-    try: yield
-    finally:
-        lg.removeHandler(h); lg.setLevel(old); warnings.formatwarning = fw
-        if bars: tlog.enable_progress_bar()
+    with warnings.catch_warnings():
+        if quiet: warnings.simplefilter("ignore") # --quiet: no warnings either (e.g. torch's NumPy one at import)
+        from transformers.utils import logging as tlog
+        bars = tlog.is_progress_bar_enabled()
+        if quiet: tlog.disable_progress_bar()
+        try: yield
+        finally:
+            lg.removeHandler(h); lg.setLevel(old); warnings.formatwarning = fw
+            if bars: tlog.enable_progress_bar()
 
 # %% ../nbs/10_cli.ipynb #fb43cf0e
 def main(argv:Sequence[str]|None=None, # arguments after `ntps`; default `sys.argv[1:]`

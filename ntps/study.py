@@ -13,11 +13,12 @@ import numpy as np
 import pandas as pd
 import torch
 import scipy.stats
+from . import MAX_TRAIN, MAX_TEST, BATCH_SIZE, MAX_LENGTH # one set of defaults for the whole pipeline (also the CLI's)
 
 # %% auto #0
 __all__ = ['Method', 'RECOMMENDED', 'RECOMMENDED_LABEL', 'NTPS_VARIANTS', 'correlation', 'SelectionResult', 'selection_study',
-           'compare_predictors', 'StudyConfig', 'k_grid', 'study_one', 'pair_subtasks', 'run_study',
-           'preregistered_config', 'per_dataset_targets', 'summarize']
+           'compare_predictors', 'StudyConfig', 'k_grid', 'dataset_key', 'model_identity', 'study_one', 'pair_subtasks',
+           'run_study', 'preregistered_config', 'per_dataset_targets', 'summarize']
 
 # %% ../nbs/08_study.ipynb #2b08c41a
 Method = Literal["spearman", "pearson", "kendall"]
@@ -178,10 +179,10 @@ def compare_predictors(table:pd.DataFrame, # per (dataset, layer[, k]) rows with
 @dataclass(frozen=True)
 class StudyConfig:
     "Settings of one study (one config dataclass for the stage; checks in `__post_init__`)."
-    max_train:int|None=512 # training texts per dataset (stratified subset); None = all
-    max_test:int|None=256 # test texts per dataset; None = all
-    batch_size:int=16 # texts per forward pass
-    max_length:int=128 # tokens per text (longer texts are truncated)
+    max_train:int|None=MAX_TRAIN # training texts per dataset (stratified subset); None = all
+    max_test:int|None=MAX_TEST # test texts per dataset; None = all
+    batch_size:int=BATCH_SIZE # texts per forward pass
+    max_length:int=MAX_LENGTH # tokens per text (longer texts are truncated)
     k_grid:Literal["geometric", "all"]="geometric" # keep k = 1, 2, 3, 4, 6, 8, … (≈ 10 per octave… coarser) and K, or every k
     ridge_xx:float|str="auto" # relative ridge on S_xx of the `*_shrunk` columns; "auto" = Ledoit–Wolf from the features (the paper's columns never have one)
     n_perm:int=100 # label permutations of the null (columns `*_null_mean`, `*_z`, `*_excess`, `*_null_p`); 0 = none
@@ -189,7 +190,7 @@ class StudyConfig:
     ridge_grid:tuple=() # more ridges on S_xx to score side by side: columns `ntps_r{ε}`, `ntps_white_r{ε}`
     exclude_bos:bool=True # leave a BOS token out of pooling and pairs (attention sink)
     head_probe:bool=True # train the paper's head probe (last layer) → linear_acc
-    head_epochs:int=50 # its epochs (SPEC §5: 50)
+    head_epochs:int=50 # its epochs (the paper: 50)
     lora:bool=False # also fine-tune with LoRA (`ntps.lora.lora_benchmark`, one seed) → lora_acc, fair baselines, gains, flag
     lora_steps:int=150 # LoRA optimisation steps, at most (early stopping on a validation split of train); the paper: 5000 of batch 1
     lora_batch_size:int=8 # LoRA batch size
@@ -198,18 +199,23 @@ class StudyConfig:
     seed:int=0 # seed of subsets, probes and LoRA
     device:str|None=None # device for the model; default its own
     def __post_init__(self):
+        for f in ("subtasks", "exclude_bos", "head_probe", "lora"): # `lora = "false"` in a TOML file must not run LoRA
+            if not isinstance(getattr(self, f), bool): raise TypeError(f"StudyConfig.{f} must be true or false (a boolean), got {getattr(self, f)!r}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int): raise TypeError(f"StudyConfig.seed must be an integer, got {self.seed!r}")
+        if self.device is not None and not isinstance(self.device, str): raise TypeError(f"StudyConfig.device must be a string such as 'cuda' or None, got {self.device!r}")
         for f in ("batch_size", "max_length", "head_epochs", "lora_steps", "lora_batch_size"):
-            if not isinstance(getattr(self, f), int) or getattr(self, f) < 1: raise ValueError(f"StudyConfig.{f} must be a positive integer, got {getattr(self, f)!r}")
+            if isinstance(getattr(self, f), bool) or not isinstance(getattr(self, f), int) or getattr(self, f) < 1: raise ValueError(f"StudyConfig.{f} must be a positive integer, got {getattr(self, f)!r}")
         for f in ("max_train", "max_test"):
             v = getattr(self, f)
-            if v is not None and (not isinstance(v, int) or v < 2): raise ValueError(f"StudyConfig.{f} must be None or an integer >= 2, got {v!r}")
+            if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 2): raise ValueError(f"StudyConfig.{f} must be None or an integer >= 2, got {v!r}")
         if self.k_grid not in ("geometric", "all"): raise ValueError(f"StudyConfig.k_grid must be 'geometric' or 'all', got {self.k_grid!r}")
-        if not self.lora_lr > 0: raise ValueError(f"StudyConfig.lora_lr must be > 0, got {self.lora_lr!r}")
+        if isinstance(self.lora_lr, bool) or not isinstance(self.lora_lr, (int, float)) or not self.lora_lr > 0: raise ValueError(f"StudyConfig.lora_lr must be > 0, got {self.lora_lr!r}")
         if self.lora_top_blocks is not None and (not isinstance(self.lora_top_blocks, int) or self.lora_top_blocks < 1): raise ValueError(f"StudyConfig.lora_top_blocks must be None or a positive integer, got {self.lora_top_blocks!r}")
         if not (self.ridge_xx == "auto" or (isinstance(self.ridge_xx, (int, float)) and not isinstance(self.ridge_xx, bool) and self.ridge_xx >= 0)):
             raise ValueError(f"StudyConfig.ridge_xx must be a number >= 0 or 'auto', got {self.ridge_xx!r}")
-        if not isinstance(self.n_perm, int) or not (self.n_perm == 0 or self.n_perm >= 50): raise ValueError(f"StudyConfig.n_perm must be 0 or an integer >= 50, got {self.n_perm!r}")
-        if any(not isinstance(r, (int, float)) or r <= 0 for r in self.ridge_grid): raise ValueError(f"StudyConfig.ridge_grid must hold positive numbers, got {self.ridge_grid!r}")
+        if isinstance(self.n_perm, bool) or not isinstance(self.n_perm, int) or not (self.n_perm == 0 or self.n_perm >= 50): raise ValueError(f"StudyConfig.n_perm must be 0 or an integer >= 50, got {self.n_perm!r}")
+        if not isinstance(self.ridge_grid, (tuple, list)): raise TypeError(f"StudyConfig.ridge_grid must be a list of positive numbers, got {self.ridge_grid!r}")
+        if any(isinstance(r, bool) or not isinstance(r, (int, float)) or r <= 0 for r in self.ridge_grid): raise ValueError(f"StudyConfig.ridge_grid must hold positive numbers, got {self.ridge_grid!r}")
         object.__setattr__(self, "ridge_grid", tuple(float(r) for r in self.ridge_grid))
 
 def k_grid(K:int, # largest k
@@ -224,6 +230,8 @@ def k_grid(K:int, # largest k
 # %% ../nbs/08_study.ipynb #4455d1c8
 def _slug(s) -> str: return re.sub(r"[^A-Za-z0-9_.-]+", "-", str(s)).strip("-")
 
+def _hash(*parts, n:int=8) -> str: return __import__("hashlib").sha256("\0".join(map(str, parts)).encode()).hexdigest()[:n]
+
 def _write_parquet(df:pd.DataFrame, path:Path):
     "Write atomically: a temporary file in the same folder, then rename."
     from ntps.stats import atomic_write
@@ -234,6 +242,58 @@ def _pivot_probes(pr:pd.DataFrame) -> pd.DataFrame:
     wide = pr.pivot(index="layer", columns="split")
     wide.columns = [f"{m}_{s}" for m, s in wide.columns]
     return wide.reset_index()
+
+
+# %% ../nbs/08_study.ipynb #c7a1d001
+def dataset_key(source:str|Path, # what the study was given: a suite task, paper dataset, hub id or a file path
+                name:str, # the dataset's own name (`TextDataset.name`; a file's basename)
+               ) -> str: # the name in `dataset` columns, part files and reports
+    "A readable, unique name for a dataset in a study: the registered name, or for a local file its name plus 8 hex digits of a hash of its resolved path."
+    p = Path(str(source))
+    if str(source).startswith("suite:") or not p.is_file(): return name
+    return f"{name}@{_hash(p.resolve())}"
+
+def _part_path(out:Path, model:str, key:str) -> Path:
+    "One file per (model, dataset): readable slugs plus a hash of the exact names, so `a b.csv` and `a-b.csv` never share a file."
+    return out / "parts" / f"{_slug(model)}__{_slug(key)}__{_hash(model, key)}.parquet"
+
+
+# %% ../nbs/08_study.ipynb #c7a1d003
+def model_identity(src, # a model name, a local model folder, or a loaded (model, tokenizer)
+                  ) -> str|None: # 16 hex digits, or None for a bundled or hub name (the name identifies it)
+    "A hash of a model's weights: of the weight and config files of a local folder, or of the parameters of a loaded model."
+    import hashlib
+    if isinstance(src, tuple):
+        from ntps.extract import weights_hash
+        return weights_hash(src[0])
+    p = Path(str(src))
+    if not p.is_dir(): return None
+    h = hashlib.sha256()
+    for f in sorted(q for q in p.rglob("*") if q.is_file() and (q.suffix in (".safetensors", ".bin", ".pt", ".pth", ".gguf") or q.name == "config.json")):
+        h.update(str(f.relative_to(p)).encode())
+        with open(f, "rb") as fh:
+            for b in iter(lambda: fh.read(1 << 24), b""): h.update(b)
+    return h.hexdigest()[:16]
+
+def _part_fingerprint(model:str, weights:str|None, key:str, source, ds, config) -> dict:
+    "What made a part file: model and weight hash, dataset name, source and content hash, and the settings (the device aside)."
+    return dict(model=model, weights=weights, dataset=key, source=str(source), data=ds.fingerprint,
+                config=json.loads(json.dumps({k: v for k, v in asdict(config).items() if k != "device"})))
+
+
+# %% ../nbs/08_study.ipynb #c7a1d004
+def _get_model(models:dict, m:str, loaded:dict):
+    "The (model, tokenizer) of `m`, loading it if needed; one model in memory at a time."
+    if m not in loaded:
+        loaded.clear()
+        src = models[m]
+        if isinstance(src, tuple): loaded[m] = src
+        elif callable(src): loaded[m] = src()
+        else:
+            from ntps.models import load_model
+            loaded[m] = load_model(src)
+    return loaded[m]
+
 
 # %% ../nbs/08_study.ipynb #681a13ee
 _LORA_COLUMNS = ("lora_acc", "logreg_cv_acc", "head_acc", "gain_vs_logreg", "gain_vs_head", "mcnemar_logreg_p", "mcnemar_head_p",
@@ -262,7 +322,7 @@ def _curves(mom, F, y, config, progress=False) -> pd.DataFrame:
     shr = ntps_curve(mom, ridge_xx=config.ridge_xx, **kw)
     for v in ("ntps", "ntps_white"):
         for suf in ("", "_z", "_excess", "_null_p"):
-            cur[f"{v}_shrunk{suf}"] = shr[f"{v}{suf}"].values
+            if f"{v}{suf}" in shr: cur[f"{v}_shrunk{suf}"] = shr[f"{v}{suf}"].values # no null columns when n_perm = 0
     cur["ridge_xx_shrunk"] = shr.ridge_xx.values
     for eps in config.ridge_grid:
         rc = ntps_curve(mom, ridge_xx=eps, progress=False)
@@ -336,37 +396,39 @@ def pair_subtasks(mom, # `Moments` of the parent task's training texts (V comes 
 # %% ../nbs/08_study.ipynb #b06d761c
 def run_study(models:dict|Sequence[str], # {name: (model, tokenizer) or a zero-argument loader}, or names for `ntps.models.load_model`
               datasets:Sequence[str], # names for `ntps.data.load_dataset` (suite tasks, paper datasets, files)
-              out:str|Path, # results folder: `parts/*.parquet` (one per model × dataset) and `results.parquet`
+              out:str|Path, # results folder: `parts/*.parquet` (one per model × dataset, each with a `.json` fingerprint) and `results.parquet`
               config:StudyConfig=StudyConfig(), # settings
               *, progress:bool=True, # progress bars
              ) -> pd.DataFrame: # the tidy table of all results (also in `out/results.parquet`)
-    "Run (or resume) a models × datasets grid; every finished cell is saved at once, so a killed study resumes."
+    "Run (or resume) a models × datasets grid; every finished cell is saved at once with its fingerprint, so a killed study resumes and a stale cell is recomputed."
     from tqdm.auto import tqdm
     from ntps.data import load_dataset
     if isinstance(models, (list, tuple)): models = {m: m for m in models}
     if not models or not datasets: raise ValueError("run_study needs at least one model and one dataset")
     out = Path(out); (out / "parts").mkdir(parents=True, exist_ok=True)
-    (out / "config.json").write_text(json.dumps(dict(asdict(config), models=list(models), datasets=list(datasets)), indent=1))
-    cells = [(m, d) for m in models for d in datasets]
-    bar = tqdm(cells, desc="study", disable=not progress)
-    loaded = {}
+    (out / "config.json").write_text(json.dumps(dict(asdict(config), models=list(models), datasets=list(map(str, datasets))), indent=1))
+    bar, loaded, ident, keys, parts = tqdm([(m, d) for m in models for d in datasets], desc="study", disable=not progress), {}, {}, {}, []
     for m, d in bar:
-        part = out / "parts" / f"{_slug(m)}__{_slug(d)}.parquet"
-        if part.exists(): continue # resume
-        bar.set_postfix_str(f"{m} × {d}")
-        if m not in loaded:
-            loaded.clear() # one model in memory at a time
-            src = models[m]
-            if isinstance(src, tuple): loaded[m] = src
-            elif callable(src): loaded[m] = src()
-            else:
-                from ntps.models import load_model
-                loaded[m] = load_model(src)
         ds = load_dataset(d, max_train=config.max_train, max_test=config.max_test, subsample_seed=config.seed)
-        _write_parquet(study_one(*loaded[m], ds, config, model_name=m, progress=progress), part)
-    res = pd.concat([pd.read_parquet(out / "parts" / f"{_slug(m)}__{_slug(d)}.parquet") for m, d in cells], ignore_index=True)
+        key = dataset_key(d, ds.name)
+        if (m, key) in keys: raise ValueError(f"datasets {keys[(m, key)]!r} and {d!r} are the same dataset {key!r}; list it once")
+        keys[(m, key)] = d
+        if m not in ident: ident[m] = model_identity(_get_model(models, m, loaded) if callable(models[m]) else models[m])
+        part, fp = _part_path(out, m, key), _part_fingerprint(m, ident[m], key, d, ds, config)
+        parts.append(part); side = part.with_suffix(".json")
+        if part.exists() and side.exists() and json.loads(side.read_text()) == fp: continue # resume
+        if part.exists():
+            old = json.loads(side.read_text()) if side.exists() else {}
+            warnings.warn(f"{part.name} was made from other inputs ({', '.join(k for k in fp if old.get(k) != fp[k])} differ): recomputing it", stacklevel=2)
+        bar.set_postfix_str(f"{m} × {key}")
+        df = study_one(*_get_model(models, m, loaded), ds, config, model_name=m, progress=progress)
+        ren = lambda s: key + s[len(ds.name):] if s.startswith(ds.name) else s # sub-tasks are `parent|a vs b`
+        df = df.assign(dataset=df.dataset.map(ren), parent=df.parent.map(ren), dataset_source=str(d))
+        _write_parquet(df, part); side.write_text(json.dumps(fp, indent=1)) # the fingerprint last: a part without one is recomputed
+    res = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
     _write_parquet(res, out / "results.parquet")
     return res
+
 
 # %% ../nbs/08_study.ipynb #457b5cf6
 def preregistered_config(res:pd.DataFrame, # a `run_study` table (one model)
