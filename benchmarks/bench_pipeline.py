@@ -5,6 +5,9 @@
     same model, texts and product dtype; the two must give equal moments (goal: >= 10x);
 (b) overhead of the moment pass over a bare batched forward pass of the same batches (goal: <= 25%);
 (c) time of `ntps_curve` for all L+1 layers versus the forward pass that produced the moments (goal: curve < forward).
+It also times the authors' per-text forward passes alone, which bounds (a): on a CPU a batched forward is barely faster
+per token than one text at a time, so no moment code can reach 10x there; on a GPU, per-text forwards leave the device
+idle and the ratio is measured by `benchmarks/gpu_check.py`.
 
 Usage:  python benchmarks/bench_pipeline.py [--task suite:movie_sentences] [--texts 128] [--batch_size 32]
                                             [--max_length 64] [--threads 1] [--moment_dtype float32|float64] [--reps 1]
@@ -65,6 +68,15 @@ def authors_pipeline(lm, seqs, labels, C, dtype):
     return {k: v / len(seqs) for k, v in S.items()}
 
 
+def authors_forward(lm, seqs):
+    "The authors' per-text forward passes alone (no moments): what their pipeline costs even with free moments."
+    bb = _backbone(lm)
+    with torch.inference_mode():
+        for s in seqs:
+            ids = torch.as_tensor([s])
+            bb(input_ids=ids, attention_mask=torch.ones_like(ids), output_hidden_states=True, use_cache=False)
+
+
 def formula_check(lm, seqs, labels, C, n=4, dtype=torch.float64):
     "Both moment formulas on the same (per-text) hidden states: batched cumsum (`batch_moments`, products in `dtype`) vs T x T triangular in float64."
     from ntps.stats import batch_moments
@@ -104,10 +116,10 @@ def main():
     bare_forward(lm, tok, seqs[:a.batch_size], a.batch_size) # warm-up
     run = lambda: collect_moments(lm, tok, texts, labels, batch_size=a.batch_size, max_length=a.max_length, moment_dtype=dtype,
                                   num_classes=ds.n_classes, progress=False)
-    t = {k: [] for k in ("bare", "ntps", "authors", "curve")}
+    t = {k: [] for k in ("bare", "ntps", "authors", "authors_fwd", "curve")}
     for _ in range(a.reps):
         for k, f in (("bare", lambda: bare_forward(lm, tok, seqs, a.batch_size)), ("ntps", run),
-                     ("authors", lambda: authors_pipeline(lm, seqs, labels, ds.n_classes, dtype))):
+                     ("authors", lambda: authors_pipeline(lm, seqs, labels, ds.n_classes, dtype)), ("authors_fwd", lambda: authors_forward(lm, seqs))):
             w, c, r = time_it(f); t[k].append((w, c))
             if k == "ntps": M = r
             if k == "authors": ref = r
@@ -120,6 +132,9 @@ def main():
     for k in t: print(f"   {k:8s} CPU {med(k, 1):7.2f} s, wall {med(k, 0):7.2f} s   (runs: {[round(x[1], 2) for x in t[k]]})")
     per = lambda num, den, i: st.median(t[num][r][i] / t[den][r][i] for r in range(a.reps))
     print(f"\n(a) ntps vs the authors' per-text pipeline: {per('authors', 'ntps', 1):.1f}x (CPU), {per('authors', 'ntps', 0):.1f}x (wall); goal >= 10x")
+    print(f"    ceiling on this machine: the authors' per-text forwards alone take {per('authors_fwd', 'bare', 1):.2f}x the batched forward (CPU time), "
+          f"so even free moments would make ntps at most {per('authors', 'bare', 1):.1f}x faster; their moment arithmetic is "
+          f"{100 * (per('authors', 'authors_fwd', 1) - 1):.0f}% on top of their forwards")
     print(f"    equal moments: max relative difference {max(rel.values()):.1e} ({', '.join(f'{k} {v:.1e}' for k, v in rel.items())}): "
           f"the float32 forward of padded batches vs single texts; the two formulas on the same hidden states: {exact:.1e} (float64 products), {f32:.1e} (float32 products vs the float64 oracle)")
     print(f"(b) moment pass over the bare batched forward: +{100 * (per('ntps', 'bare', 1) - 1):.1f}% (CPU), "

@@ -2,7 +2,7 @@
 
 For Qwen2-0.5B, Qwen2-1.5B, Qwen2-7B and Llama-3-8B shapes (bf16 on CUDA), one model at a time:
 moments of a few hundred synthetic texts (tokens/s, overhead over a bare forward with all hidden states,
-peak GPU memory against `ntps.paper.memory_plan`), `ntps_curve` for every layer (within a time budget),
+speed-up over the authors' per-text pipeline timed on a few texts, peak GPU memory against `ntps.paper.memory_plan`), `ntps_curve` for every layer (within a time budget),
 one LoRA step (peft; peak memory against the plan's LoRA phase); then the agreement of the moments
 computed on CUDA and on the CPU for a small model. Prints as it goes; writes `gpu_check.json` and
 `gpu_check.csv` under --out (default $OUT when set).
@@ -90,6 +90,28 @@ def bare_forward_s(model, tok, texts, B, T, dev):
     return time.perf_counter() - t0
 
 
+def authors_s(model, tok, texts, T, C, dev):
+    "Seconds of the authors' whole per-text pipeline on `texts`: one text per forward, prefix sums by a T x T triangular matrix, float64 sums."
+    from ntps.extract import _backbone
+    bb, S = _backbone(model), None
+    with torch.inference_mode():
+        for i, t in enumerate(texts):
+            ids = torch.tensor([tok(t)["input_ids"][:T]], device=dev)
+            hs = bb(input_ids=ids, output_hidden_states=True, use_cache=False).hidden_states
+            n = ids.shape[1]; tri = torch.tril(torch.ones(n, n, device=dev, dtype=torch.float32))
+            y = torch.nn.functional.one_hot(torch.tensor(i % C, device=dev), C).double()
+            if S is None:
+                d = hs[0].shape[-1]; S = {k: torch.zeros(len(hs), d, d, dtype=torch.float64, device=dev) for k in ("S_xx", "S_cc", "S_ch")}
+                S["S_xy"] = torch.zeros(len(hs), d, C, dtype=torch.float64, device=dev)
+            if i == 0: sync(dev); t0 = time.perf_counter() # the first text warms up
+            for l, h in enumerate(hs):
+                h = h[0].float(); c, xbar = (tri @ h)[:-1], h.mean(0)
+                S["S_xx"][l] += torch.outer(xbar, xbar).double(); S["S_xy"][l] += torch.outer(xbar.double(), y)
+                S["S_cc"][l] += (c.T @ c).double(); S["S_ch"][l] += (c.T @ h[1:]).double()
+        sync(dev)
+    return (time.perf_counter() - t0) / max(len(texts) - 1, 1)
+
+
 def curve(mom, args, deadline, dev):
     "`ntps_curve` one layer at a time until every layer is done or the curve's time budget is spent."
     from ntps.score import ntps_curve
@@ -159,6 +181,13 @@ def check_model(name, family, kw, args, dev, dtype, deadline):
     log(f"  {name}: {row['params_B']:.2f}B params, build {row['build_s']:.1f}s; moments {row['tokens_per_s']:.0f} tok/s "
         f"(bare forward {row['forward_tokens_per_s']:.0f} tok/s, overhead {100 * row['overhead']:.0f}%), "
         f"peak {row['moments_peak_GiB']:.2f} GiB vs plan {row['moments_plan_GiB']:.2f} GiB")
+    # the authors' whole per-text pipeline on a few texts (seconds per text, scaled to all texts)
+    try:
+        row["authors_s"] = authors_s(model, tok, texts[:args.authors_texts + 1], args.length, 4, dev) * args.texts
+        row["speedup_vs_authors"] = row["authors_s"] / row["moments_s"]
+        log(f"  {name}: the authors' per-text pipeline ≈ {row['authors_s']:.1f}s for {args.texts} texts "
+            f"(from {args.authors_texts}): ntps is {row['speedup_vs_authors']:.1f}x faster")
+    except Exception as e: row["authors_error"] = f"{type(e).__name__}: {e}"[:300]
     # NTPS curve, every layer, within the model's share of the time budget
     try: row.update(curve(mom, args, deadline, dev))
     except Exception as e: row["curve_error"] = f"{type(e).__name__}: {e}"[:300]
@@ -205,6 +234,7 @@ def main(argv=None):
     p.add_argument("--batch", type=int, default=16, help="texts per forward pass of the moment pass")
     p.add_argument("--lora-batch", type=int, default=1, help="texts per LoRA step (the paper: 1)")
     p.add_argument("--budget", type=float, default=420, help="seconds for the whole check; models that would not fit are skipped")
+    p.add_argument("--authors-texts", type=int, default=16, help="texts timed in the authors' per-text pipeline (scaled to --texts)")
     p.add_argument("--curve-budget", type=float, default=45, help="seconds of ntps_curve per model (the rest is extrapolated)")
     args = p.parse_args(argv)
     args.texts = args.texts or (32 if args.tiny else 256); args.length = args.length or (64 if args.tiny else 256)

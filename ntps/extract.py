@@ -280,7 +280,8 @@ def _checkpoint(acc, path, done, extra_meta, feats):
     acc.meta.update(extra_meta, batches_done=done)
     final = done == extra_meta.get("batches_total")       # the finished file may be float32; intermediate ones stay float64
     acc.save(path, extra=None if feats is None or feats.numel() == 0 else dict(features=feats),
-             precision=extra_meta.get("final_storage_dtype", "float64") if final else "float64")
+             precision=extra_meta.get("final_storage_dtype", "float64") if final else "float64",
+             compact=bool(extra_meta.get("final_compact")) and final)
 
 # %% ../nbs/03_extract.ipynb #b3a25c7f
 def collect_moments(model, # an `AutoModelForCausalLM` (module), or a hub id / local path to load
@@ -310,6 +311,7 @@ def collect_moments(model, # an `AutoModelForCausalLM` (module), or a hub id / l
                     model_kwargs:dict|None=None, # passed to `from_pretrained` when loading by name (e.g. `device_map="auto"`)
                     sums_device:str|torch.device|None=None, # where the float64 sums live, e.g. "cpu" while the model runs on a GPU; default the model's device
                     storage_dtype:torch.dtype=torch.float64, # dtype of the sums in the finished checkpoint file (float32 halves it); intermediate checkpoints are float64
+                    compact:bool=False, # write the finished checkpoint in the compact, scoring-only layout (`MomentAccumulator.save`); intermediate ones stay full
                    ): # `Moments`, or `(Moments, features [N, L+1, d])` with `keep_features`
     "Moments `S_xx, S_xy, S_cc, S_ch` of every layer of a causal LM over a labelled dataset, in one streamed pass."
     if batch_size < 1: raise ValueError(f"batch_size must be >= 1, got {batch_size}")
@@ -317,6 +319,7 @@ def collect_moments(model, # an `AutoModelForCausalLM` (module), or a hub id / l
     if checkpoint_every < 1: raise ValueError(f"checkpoint_every must be >= 1, got {checkpoint_every}")
     if exclude_first < 0: raise ValueError(f"exclude_first must be >= 0, got {exclude_first}")
     if storage_dtype not in (torch.float64, torch.float32): raise ValueError(f"storage_dtype must be torch.float64 or torch.float32, got {storage_dtype}")
+    if not isinstance(compact, bool): raise TypeError(f"compact must be True or False, got {compact!r}")
     model, tokenizer, dev = _load_model(model, tokenizer, dtype, device, model_kwargs)
     side = padding_side or getattr(tokenizer, "padding_side", "right")
     if side not in ("left", "right"): raise ValueError(f"padding_side must be 'left' or 'right', got {side!r}")
@@ -333,12 +336,12 @@ def collect_moments(model, # an `AutoModelForCausalLM` (module), or a hub id / l
                     layers=layers, context=context, center=center, sort_by_length=sort_by_length, exclude_bos=exclude_bos,
                     exclude_first=exclude_first, moment_dtype=moment_dtype, keep_features=keep_features, checkpoint=checkpoint,
                     checkpoint_every=checkpoint_every, callback=callback, progress=progress, meta=meta,
-                    sums_device=sums_device, storage_dtype=storage_dtype)
+                    sums_device=sums_device, storage_dtype=storage_dtype, compact=compact)
 
 # %% ../nbs/03_extract.ipynb #99b9d1f4
 def _collect(model, dev, texts, Y, kind, C, ids, skip, n_trunc, pad_id, side, *, batch_size, max_length, layers, context, center,
              sort_by_length, exclude_bos, exclude_first, moment_dtype, keep_features, checkpoint, checkpoint_every, callback, progress, meta,
-             sums_device=None, storage_dtype=torch.float64):
+             sums_device=None, storage_dtype=torch.float64, compact=False):
     rank, world = _dist_info()
     layer_ids = _layer_ids(model, layers)
     batches = _batches(ids.lengths, batch_size, sort_by_length)
@@ -353,7 +356,7 @@ def _collect(model, dev, texts, Y, kind, C, ids, skip, n_trunc, pad_id, side, *,
     run_meta = dict(meta or {}) | _model_meta(model) | dict(dataset_fingerprint=_fingerprint(texts, Y), task=kind, num_targets=C, pooling="mean",
         max_length=max_length, n_truncated=n_trunc, padding_side=side, pad_token_id=pad_id, exclude_bos=exclude_bos,
         exclude_first=exclude_first, run_fingerprint=_fingerprint(texts, Y, **options), batches_total=len(mine),
-        final_storage_dtype=str(storage_dtype).removeprefix("torch.")) | ({} if wh is None else dict(weights_sha256=wh))
+        final_storage_dtype=str(storage_dtype).removeprefix("torch."), final_compact=compact) | ({} if wh is None else dict(weights_sha256=wh))
     if ckpt is not None: _clean_stale(ckpt)
     acc, feats, n_done = _resume_or_new(ckpt, run_meta, C if kind == "classification" else None, context, moment_dtype,
                                         sums_device or dev, layer_ids, keep_features, len(mine))

@@ -156,7 +156,7 @@ def memory_plan(config, # anything `model_shapes` reads, or a `PaperModel`
     rows = [("moments", "weights", "gpu", weights),
             ("moments", "hidden states of all L+1 layers", "gpu", (L + 1) * B * T * d * w),
             ("moments", "one block's activations", "gpu", B * T * (3 * I + 2 * d + 2 * kv) * w),
-            ("moments", "batch copies (states, prefix sums)", "gpu", 2 * Lm * B * T * d * mb),
+            ("moments", "batch copies (one layer at a time: states, prefix sums, pairs)", "gpu", 4 * B * T * d * mb + Lm * B * d * mb),
             ("moments", "batch products", "gpu", mom // 8 * mb),
             ("moments", "moment sums (float64)", sums_device, mom),
             ("moments", "moments of the train split", sums_device, mom if test_split else 0), ("moments", *feats)]

@@ -324,6 +324,9 @@ def ntps_curve(S_xx, # [L+1, d, d] or [d, d]; or an object with attributes S_xx,
     """
     if S_xy is None and all(hasattr(S_xx, a) for a in ("S_xx", "S_xy", "S_cc", "S_ch")):
         n_texts = getattr(S_xx, "n", None) if n_texts is None else n_texts
+        if mode == "released" and getattr(S_xx, "meta", {}).get("layout") == "compact":
+            warnings.warn("these moments come from a compact file, whose S_ch is a triangular stand-in with the same S_ch S_chᵀ: "
+                          "the released scorer's float32 rounding of it differs from that of the original S_ch; use a full file to reproduce released numbers")
         S_xx, S_xy, S_cc, S_ch = S_xx.S_xx, S_xx.S_xy, S_xx.S_cc, S_xx.S_ch
     if S_xy is None or S_cc is None or S_ch is None:
         raise TypeError("ntps_curve needs S_xx, S_xy, S_cc and S_ch (or one object with those attributes)")

@@ -30,21 +30,6 @@ def _check_mask(mask:torch.Tensor, B:int, T:int) -> torch.Tensor:
         raise ValueError(f"attention_mask rows {torch.nonzero(blocks > 1).flatten().tolist()} are not one contiguous block of real tokens")
     return m
 
-# %% ../nbs/02_stats.ipynb #773754f1
-def _stack_hidden(hidden_states, m:torch.Tensor, dtype:torch.dtype, device) -> torch.Tensor:
-    "Copy `hidden_states` (tensor [L+1, B, T, d], tuple of [B, T, d], or model output) into a fresh zero-padded tensor."
-    hs = getattr(hidden_states, "hidden_states", hidden_states)
-    if isinstance(hs, torch.Tensor):
-        if hs.ndim != 4: raise ValueError(f"hidden_states must have shape [L+1, B, T, d], got {tuple(hs.shape)}")
-    elif not isinstance(hs, (tuple, list)): raise TypeError(f"hidden_states must be a tensor, a tuple of tensors or a model output, got {type(hs).__name__}")
-    elif len(hs) == 0: raise ValueError("hidden_states is an empty sequence")
-    device = device if device is not None else hs[0].device
-    H = torch.empty((len(hs), *hs[0].shape), dtype=dtype, device=device)
-    for l, h in enumerate(hs): H[l].copy_(h)                    # one pass: copy and convert
-    # padding may hold NaN (fully masked rows): masked_fill, not a multiplication
-    if not bool(m.all()): H.masked_fill_(~m.to(H.device)[None, :, :, None], 0)
-    return H
-
 # %% ../nbs/02_stats.ipynb #ce468c5c
 def _symmetrize_(P:torch.Tensor) -> torch.Tensor:
     "Make each matrix of `P` [L+1, d, d] exactly symmetric in place, `(P + Pᵀ)/2`, one layer at a time (one d×d temporary)."
@@ -73,29 +58,54 @@ def batch_moments(hidden_states, # [L+1, B, T, d] tensor, tuple of L+1 tensors [
     "Sums over one batch of the four moments defined at the top of this notebook (not yet divided by N), for every layer at once."
     if context not in _CONTEXTS: raise ValueError(f"context must be one of {_CONTEXTS}, got {context!r}")
     hs = getattr(hidden_states, "hidden_states", hidden_states)
-    B, T = (hs[0].shape[:2] if isinstance(hs, (tuple, list)) else hs.shape[1:3]) if len(hs) else (0, 0)
-    m = _check_mask(attention_mask, B, T)
-    H = _stack_hidden(hs, m, dtype, None)                       # [L+1, B, T, d], zero on padding
-    m = m.to(H.device)
-    y = torch.as_tensor(y).to(device=H.device, dtype=dtype)
+    if isinstance(hs, torch.Tensor):
+        if hs.ndim != 4: raise ValueError(f"hidden_states must have shape [L+1, B, T, d], got {tuple(hs.shape)}")
+    elif not isinstance(hs, (tuple, list)): raise TypeError(f"hidden_states must be a tensor, a tuple of tensors or a model output, got {type(hs).__name__}")
+    elif len(hs) == 0: raise ValueError("hidden_states is an empty sequence")
+    Lp, (B, T, d) = len(hs), hs[0].shape
+    m = _check_mask(attention_mask, B, T).to(hs[0].device)
+    dev = hs[0].device
+    y = torch.as_tensor(y).to(device=dev, dtype=dtype)
     if tuple(y.shape[:1]) != (B,) or y.ndim != 2: raise ValueError(f"y must have shape [B, C] with B = {B}, got {tuple(y.shape)}")
-    Lp, d = H.shape[0], H.shape[-1]
-    cs = H.cumsum(2)                                            # prefix sums c_j, [L+1, B, T, d]
     n_tok = m.sum(1)                                            # [B]
-    xbar = cs[:, :, -1] / n_tok[None, :, None].to(dtype)        # mean pooling (the last prefix sum is the text's sum), [L+1, B, d]
     pm = torch.zeros_like(m); pm[:, :-1] = m[:, :-1] & m[:, 1:] # j starts a pair (j, j+1) of real tokens, [B, T]
-    if context == "prefix_mean": cs /= m.cumsum(1).clamp(min=1)[None, :, :, None].to(dtype)
-    C = H.clone() if context == "last_token" else cs            # contexts, modified in place below
-    C.masked_fill_(~pm[None, :, :, None], 0)
-    # flatten (B, T) and shift by one: row j of Cf pairs with row j+1 of H, without copying;
-    # a row's last position is never a pair start, so no pair crosses two texts
-    Cf, Hn = C.view(Lp, B * T, d)[:, :-1], H.view(Lp, B * T, d)[:, 1:]
-    w = pm.view(-1)[:-1].to(dtype)                              # pair indicator per flattened position
+    w = pm.view(-1)[:-1]                                        # pair indicator per flattened (B·T) position, shifted by one
+    n_pairs, pad = int(w.sum()), not bool(m.all())
+    idx = w.nonzero().squeeze(1) if n_pairs < 0.9 * w.numel() else None # much padding: multiply only the real pairs
+    wd, inv_n = w.to(dtype), 1 / n_tok[:, None].to(dtype)
+    cnt = m.cumsum(1).clamp(min=1)[:, :, None].to(dtype) if context == "prefix_mean" else None
+    new = lambda *shape: torch.empty(*shape, dtype=dtype, device=dev)
+    parts = dict(S_xx=new(Lp, d, d), S_xy=new(Lp, d, y.shape[1]), S_cc=new(Lp, d, d), S_ch=new(Lp, d, d),
+                 sum_x=new(Lp, d), sum_c=new(Lp, d), sum_h=new(Lp, d))
+    xbar = new(Lp, B, d)
+    # one layer at a time: the batch copies are one layer's (they stay in cache), not all L+1 layers'
+    for l in range(Lp):
+        h = hs[l]
+        if tuple(h.shape) != (B, T, d): raise ValueError(f"hidden state {l} has shape {tuple(h.shape)}, expected {(B, T, d)} like hidden state 0")
+        h = h.to(dev, dtype)
+        if pad: h = h.masked_fill(~m[:, :, None], 0)             # padding may hold NaN (fully masked rows): masked_fill, not a multiplication
+        h = h.contiguous()
+        cs = h.cumsum(1)                                        # prefix sums c_j, [B, T, d]
+        torch.mul(cs[:, -1], inv_n, out=xbar[l])                # mean pooling: the last prefix sum is the text's sum
+        if cnt is not None: cs /= cnt
+        C = h if context == "last_token" else cs                # contexts
+        # flatten (B, T) and shift by one: row j of Cf pairs with row j+1 of h, without copying;
+        # a row's last position is never a pair start, so no pair crosses two texts
+        Cf, Hn = C.view(B * T, d)[:-1], h.view(B * T, d)[1:]
+        if idx is not None:
+            Cf, Hn = Cf.index_select(0, idx), Hn.index_select(0, idx)
+            torch.sum(Hn, 0, out=parts["sum_h"][l])
+        else:                                                   # little padding: zero the non-pair contexts
+            Cf = Cf.masked_fill(~w[:, None], 0)
+            torch.mv(Hn.T, wd, out=parts["sum_h"][l])
+        torch.mm(Cf.T, Cf, out=parts["S_cc"][l]); torch.mm(Cf.T, Hn, out=parts["S_ch"][l])
+        torch.sum(Cf, 0, out=parts["sum_c"][l])
+    torch.bmm(xbar.mT, xbar, out=parts["S_xx"]); torch.matmul(xbar.mT, y, out=parts["S_xy"]); torch.sum(xbar, 1, out=parts["sum_x"])
     # S_xx, S_cc symmetrised: their sums stay exactly symmetric, so the packed files (upper triangle) are lossless
-    parts = dict(S_xx=_symmetrize_(xbar.mT @ xbar), S_xy=xbar.mT @ y, S_cc=_symmetrize_(Cf.mT @ Cf), S_ch=Cf.mT @ Hn,
-                 sum_x=xbar.sum(1), sum_y=y.sum(0), sum_c=Cf.sum(1), sum_h=w @ Hn)
+    _symmetrize_(parts["S_xx"]); _symmetrize_(parts["S_cc"])
+    parts["sum_y"] = y.sum(0)
     _finite_or_raise(parts, list(layer_ids) if layer_ids is not None else list(range(Lp)), batch_index)
-    parts.update(n=B, n_pairs=int(pm.sum()), n_tokens=int(n_tok.sum()), pooled=xbar.transpose(0, 1))
+    parts.update(n=B, n_pairs=n_pairs, n_tokens=int(n_tok.sum()), pooled=xbar.transpose(0, 1))
     return parts
 
 # %% ../nbs/02_stats.ipynb #6127410a
@@ -136,6 +146,7 @@ class Moments:
     mean_y:torch.Tensor|None=None # [C] (1/N) Σ y
     mean_c:torch.Tensor|None=None # [L+1, d] (1/N) Σ_n Σ_j c (pair sums per text)
     mean_h:torch.Tensor|None=None # [L+1, d] (1/N) Σ_n Σ_j h_{j+1}
+    mean_h_frame:torch.Tensor|None=None # compact files only: `mean_h` in the frame of their `S_ch` stand-in (for centring)
 
     @property
     def num_layers(self) -> int: return self.S_xx.shape[0] # L+1
@@ -148,6 +159,7 @@ class Moments:
         c = "centred" if self.meta.get("centered") else "uncentred"
         return (f"Moments(L+1={self.num_layers}, d={self.d}, C={self.C}, n={self.n}, n_pairs={self.n_pairs}, "
                 f"context={self.meta.get('context', '?')}, {c}, dtype={self.S_xx.dtype}, "
+                f"{'compact, ' if self.mean_h_frame is not None else ''}"
                 f"model={self.meta.get('model', '?')})")
 
 # %% ../nbs/02_stats.ipynb #d6675a0c
@@ -165,11 +177,12 @@ def centered(self:Moments) -> Moments:
     if self.mean_x is None: raise ValueError("these Moments carry no first moments (mean_x is None), so they cannot be centred")
     mx, my = self.mean_x, self.mean_y
     r = self.n / max(self.n_pairs, 1)                             # (1/N)(Σc)(Σc)ᵀ/n_pairs = r · mean_c mean_cᵀ
+    mh = self.mean_h if self.mean_h_frame is None else self.mean_h_frame # a compact S_ch stand-in L = S_ch Q pairs with Qᵀ mean_h
     outer = lambda a, b: a[..., :, None] * b[..., None, :]
     return Moments(S_xx=self.S_xx - outer(mx, mx), S_xy=self.S_xy - outer(mx, my.expand(mx.shape[0], -1)),
-                   S_cc=self.S_cc - r * outer(self.mean_c, self.mean_c), S_ch=self.S_ch - r * outer(self.mean_c, self.mean_h),
+                   S_cc=self.S_cc - r * outer(self.mean_c, self.mean_c), S_ch=self.S_ch - r * outer(self.mean_c, mh),
                    n=self.n, n_pairs=self.n_pairs, meta=self.meta | dict(centered=True),
-                   mean_x=mx, mean_y=my, mean_c=self.mean_c, mean_h=self.mean_h)
+                   mean_x=mx, mean_y=my, mean_c=self.mean_c, mean_h=self.mean_h, mean_h_frame=self.mean_h_frame)
 
 # %% ../nbs/02_stats.ipynb #726cf7e8
 _SUMS = ("S_xx", "S_xy", "S_cc", "S_ch", "sum_x", "sum_y", "sum_c", "sum_h")
@@ -194,11 +207,19 @@ class MomentAccumulator:
         self.layer_ids = list(layer_ids) if layer_ids is not None else None
         self.meta, self.extra = dict(meta or {}), {}
         self.sums:dict|None = None
+        self.sum_h_frame:torch.Tensor|None = None # set by `load` for a compact file (then the sums are final)
         self.n = self.n_pairs = self.n_tokens = 0
 
     def __repr__(self):
         shp = "empty" if self.sums is None else f"L+1={self.sums['S_xx'].shape[0]}, d={self.sums['S_xx'].shape[-1]}, C={self.sums['S_xy'].shape[-1]}"
-        return f"MomentAccumulator({shp}, n={self.n}, n_pairs={self.n_pairs}, context={self.context})"
+        return f"MomentAccumulator({shp}, n={self.n}, n_pairs={self.n_pairs}, context={self.context}{', compact' if self.compact else ''})"
+
+    @property
+    def compact(self) -> bool: return self.sum_h_frame is not None # loaded from a compact (scoring-only) file
+
+    def _refuse_if_compact(self, what:str):
+        if self.compact: raise ValueError(f"cannot {what}: this accumulator was loaded from a compact moment file, whose S_ch is a stand-in with the same S_ch S_chᵀ "
+                                          "(enough to score, not to add more texts); keep the full file (`save(compact=False)`, the default) to extend or merge")
 
 # %% ../nbs/02_stats.ipynb #28596c97
 @patch
@@ -217,13 +238,19 @@ def _targets(self:MomentAccumulator, labels, B:int) -> torch.Tensor:
 @patch
 def add(self:MomentAccumulator, part:dict) -> MomentAccumulator:
     "Add un-normalised batch sums (the output of `batch_moments`, or another accumulator's `sums`)."
+    self._refuse_if_compact("add sums")
     if self.sums is None:
         dev = self.device if self.device is not None else part["S_xx"].device
         self.sums = {k: torch.zeros_like(part[k], dtype=torch.float64, device=dev) for k in _SUMS}
     for k in _SUMS:
         if part[k].shape != self.sums[k].shape:
             raise ValueError(f"{k} has shape {tuple(part[k].shape)} but the accumulator holds {tuple(self.sums[k].shape)}")
-        self.sums[k] += part[k].to(self.sums[k].device, torch.float64)
+        src, dst = part[k].to(self.sums[k].device), self.sums[k]
+        if src.dtype == dst.dtype: dst.add_(src)
+        elif src.ndim == 3:      # float32 products: widened one layer at a time through a small buffer (a full-size float64 temporary costs page faults)
+            buf = torch.empty(src.shape[1:], dtype=dst.dtype, device=dst.device)
+            for l in range(src.shape[0]): dst[l].add_(buf.copy_(src[l]))
+        else: dst.add_(src.to(dst.dtype))
     self.n, self.n_pairs, self.n_tokens = self.n + part["n"], self.n_pairs + part["n_pairs"], self.n_tokens + part["n_tokens"]
     return self
 
@@ -250,7 +277,8 @@ def moments(self:MomentAccumulator,
     s, n = self.sums, self.n
     meta = self.meta | dict(context=self.context, n_tokens=self.n_tokens, layers=self.layer_ids, centered=False)
     m = Moments(S_xx=s["S_xx"] / n, S_xy=s["S_xy"] / n, S_cc=s["S_cc"] / n, S_ch=s["S_ch"] / n, n=n, n_pairs=self.n_pairs,
-                meta=meta, mean_x=s["sum_x"] / n, mean_y=s["sum_y"] / n, mean_c=s["sum_c"] / n, mean_h=s["sum_h"] / n)
+                meta=meta | (dict(layout="compact") if self.compact else {}), mean_x=s["sum_x"] / n, mean_y=s["sum_y"] / n,
+                mean_c=s["sum_c"] / n, mean_h=s["sum_h"] / n, mean_h_frame=None if self.sum_h_frame is None else self.sum_h_frame / n)
     return m.centered() if center else m
 
 # %% ../nbs/02_stats.ipynb #794f8fe4
@@ -264,6 +292,7 @@ def merge(self:MomentAccumulator, other:MomentAccumulator) -> MomentAccumulator:
     "Add the sums of `other` (same context, classes and layers) into `self`; returns `self`."
     if not isinstance(other, MomentAccumulator): raise TypeError(f"other must be a MomentAccumulator, got {type(other).__name__}")
     _check_compatible(self, other)
+    other._refuse_if_compact("merge it")
     if other.sums is None: return self
     return self.add(dict(other.sums, n=other.n, n_pairs=other.n_pairs, n_tokens=other.n_tokens))
 
@@ -272,6 +301,7 @@ def all_reduce(self:MomentAccumulator, group=None) -> MomentAccumulator:
     "Sum the accumulators of all processes of `group` (torch.distributed must be initialised); returns `self`."
     import torch.distributed as dist
     if not (dist.is_available() and dist.is_initialized()): raise RuntimeError("torch.distributed is not initialised")
+    self._refuse_if_compact("all-reduce")
     if self.sums is None: raise ValueError("cannot all-reduce an empty accumulator: every rank needs at least one batch")
     flat = torch.cat([self.sums[k].flatten() for k in _SUMS] + [torch.tensor([self.n, self.n_pairs, self.n_tokens], dtype=torch.float64, device=self.sums["S_xx"].device)])
     dist.all_reduce(flat, op=dist.ReduceOp.SUM, group=group)
@@ -330,6 +360,32 @@ def _unpack(P:torch.Tensor, d:int) -> torch.Tensor:
     S = P.new_empty(P.shape[0], d, d); S[:, i, j] = P; S[:, j, i] = P
     return S
 
+def _psd_factor(S:torch.Tensor, max_rank:int) -> torch.Tensor|None:
+    "A factor F [L+1, d, r] with F Fᵀ = S (eigenvalues above `max(w)·d·eps`), when rank ≤ `max_rank` makes it smaller than the upper triangle; else None."
+    d = S.shape[-1]
+    if 2 * max_rank >= d + 1: return None                          # d·r ≥ d(d+1)/2: packing is smaller
+    w, Q = torch.linalg.eigh(S)                                    # ascending
+    keep = w > w[..., -1:].clamp(min=0) * d * torch.finfo(S.dtype).eps
+    r = min(int(keep.sum(-1).max()), max_rank)
+    return (Q * w.clamp(min=0).sqrt()[..., None, :]).masked_fill(~keep[..., None, :], 0)[..., d - r:].contiguous()
+
+def _from_factor(F:torch.Tensor) -> torch.Tensor:
+    "F Fᵀ, exactly symmetric."
+    return _symmetrize_(F @ F.mT)
+
+def _gram_factor(S_ch:torch.Tensor, sum_h:torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    "(R packed [L+1, d(d+1)/2], Qᵀ sum_h) from `S_chᵀ = Q R`: `L = Rᵀ` has `L Lᵀ = S_ch S_chᵀ`, and `L − r c (Qᵀh)ᵀ` the centred Gram."
+    Q, R = torch.linalg.qr(S_ch.mT)
+    i, j = torch.triu_indices(R.shape[-1], R.shape[-1], device=R.device)
+    return R[:, i, j], (Q.mT @ sum_h[..., None])[..., 0]
+
+def _from_gram_factor(P:torch.Tensor, d:int) -> torch.Tensor:
+    "The lower-triangular stand-in `L = Rᵀ` [L+1, d, d] from the packed R."
+    if P.ndim != 2 or P.shape[1] != d * (d + 1) // 2: raise ValueError(f"a packed factor must have shape [L+1, {d * (d + 1) // 2}] for d = {d}, got {tuple(P.shape)}")
+    i, j = torch.triu_indices(d, d, device=P.device)
+    R = P.new_zeros(P.shape[0], d, d); R[:, i, j] = P
+    return R.mT.contiguous()
+
 def _checksum(tensors:dict) -> str:
     "SHA-256 over the names, dtypes, shapes and bytes of `tensors` (CPU), in name order."
     h = hashlib.sha256()
@@ -340,27 +396,44 @@ def _checksum(tensors:dict) -> str:
     return h.hexdigest()
 
 # %% ../nbs/02_stats.ipynb #6cdf2cc7
+def _compact_tensors(acc) -> dict:
+    "The compact layout: `S_ch` as the triangular factor of `S_ch S_chᵀ`; `S_xx`, `S_cc` as a low-rank factor where that is smaller than their triangle."
+    s = acc.sums
+    t = {k: s[k] for k in ("S_xy", "sum_x", "sum_y", "sum_c", "sum_h")}
+    # re-saving a compact accumulator: its stand-in L = S_ch Q₁ pairs with Q₁ᵀ h, and the frames compose
+    t["S_ch.gram_factor"], t["sum_h.frame"] = _gram_factor(s["S_ch"], s["sum_h"] if acc.sum_h_frame is None else acc.sum_h_frame)
+    for k, rank in (("S_xx", acc.n), ("S_cc", acc.n_pairs)):       # rank ≤ the number of outer products summed
+        F = _psd_factor(s[k], rank)
+        if F is None: t[f"{k}.triu"] = _pack(s[k])
+        else: t[f"{k}.factor"] = F
+    return t
+
 @patch
 def save(self:MomentAccumulator,
           path:str|Path, # the `.safetensors` file to write (an advisory `.json` sidecar is written next to it)
           extra:dict|None=None, # more tensors to store, e.g. `{"features": [n, L+1, d]}`; read back into `.extra`
           *,
           precision:Literal["float64", "float32"]|None=None, # storage dtype of the sums; default: as loaded, else float64 (checkpoints: keep float64)
+          compact:bool|None=None, # scoring-only layout (see below): S_ch kept through S_ch S_chᵀ, cannot be extended or merged; default: as loaded, else False
          ) -> Path:
     "Save sums (`S_xx`, `S_cc` packed), counts, metadata and a checksum of the tensors atomically; then the JSON sidecar."
     from safetensors.torch import save_file
     if self.sums is None: raise ValueError("cannot save an empty accumulator")
     precision = precision or getattr(self, "storage_precision", "float64")
     if precision not in ("float64", "float32"): raise ValueError(f"precision must be 'float64' or 'float32', got {precision!r}")
+    compact = self.compact if compact is None else compact
+    if not isinstance(compact, bool): raise TypeError(f"compact must be True or False, got {compact!r}")
+    if self.compact and not compact: raise ValueError("this accumulator was loaded from a compact file, whose full S_ch is gone: it can only be saved compact")
     dt = getattr(torch, precision)
-    path = Path(path); meta = _state_meta(self) | dict(format=_FORMAT, storage_dtype=precision)
-    tensors = {(f"{k}.triu" if k in _PACKED else k): (_pack(v) if k in _PACKED else v).detach().to("cpu", dt).contiguous()
-               for k, v in self.sums.items()}
+    path = Path(path); meta = _state_meta(self) | dict(format=_FORMAT, storage_dtype=precision, layout="compact" if compact else "sums")
+    tensors = _compact_tensors(self) if compact else {(f"{k}.triu" if k in _PACKED else k): (_pack(v) if k in _PACKED else v) for k, v in self.sums.items()}
+    tensors = {k: v.detach().to("cpu", dt).contiguous() for k, v in tensors.items()}
     tensors |= {f"extra.{k}": torch.as_tensor(v).detach().cpu().contiguous() for k, v in (extra or {}).items()}
     header = {"ntps": json.dumps(meta), "ntps_sha256": _checksum(tensors)}
     atomic_write(path, lambda p: save_file(tensors, str(p), metadata=header)) # the commit point
     atomic_write(path.with_suffix(".json"), lambda p: p.write_text(json.dumps(meta, indent=1))) # for people; `load` ignores it
     return path
+
 
 # %% ../nbs/02_stats.ipynb #fa9400aa
 def _read_moment_file(path:Path) -> tuple[dict, dict, str|None]:
@@ -380,11 +453,15 @@ def _read_moment_file(path:Path) -> tuple[dict, dict, str|None]:
     return meta, t, hdr.get("ntps_sha256")
 
 def _unpack_sums(path:Path, meta:dict, t:dict) -> dict:
-    "The float64 sums of a format-1 (full) or format-2 (packed) file."
+    "The float64 sums of a format-1 (full) or format-2 (packed or compact) file; a compact file's `S_ch` is its stand-in."
     d = meta.get("d") or (t["S_xy"].shape[1] if "S_xy" in t else None)
     sums = {}
     for k in _SUMS:
-        try: v = _unpack(t[f"{k}.triu"], int(d)) if f"{k}.triu" in t else t[k]
+        try:
+            if f"{k}.triu" in t: v = _unpack(t[f"{k}.triu"], int(d))
+            elif f"{k}.factor" in t: v = _from_factor(t[f"{k}.factor"].to(torch.float64))
+            elif f"{k}.gram_factor" in t: v = _from_gram_factor(t[f"{k}.gram_factor"], int(d))
+            else: v = t[k]
         except (KeyError, TypeError, ValueError) as e: raise ValueError(f"moment file {path}: tensor {k} is missing or malformed ({e})") from e
         sums[k] = v.to(torch.float64)
     return sums
@@ -415,13 +492,13 @@ def _check_state(path:Path, meta:dict, s:dict):
         if not isinstance(bd, int) or isinstance(bd, bool) or not 0 <= bd <= hi: bad(f"batches_done = {bd!r} is outside [0, {hi}] for this run")
 
 # %% ../nbs/02_stats.ipynb #3ec6048f
-_OWN = ("context", "num_classes", "dtype", "layer_ids", "n", "n_pairs", "n_tokens", "num_layers", "d", "ntps_version", "format", "storage_dtype")
+_OWN = ("context", "num_classes", "dtype", "layer_ids", "n", "n_pairs", "n_tokens", "num_layers", "d", "ntps_version", "format", "storage_dtype", "layout")
 
 @patch(cls_method=True)
 def load(cls:MomentAccumulator, path:str|Path, # a file written by `MomentAccumulator.save` (any ntps version)
           device:str|torch.device|None=None, # where to put the sums; default CPU
          ) -> MomentAccumulator:
-    "Load an accumulator written by `save`: checksum verified, counts and sums checked; the JSON sidecar is never read."
+    "Load an accumulator written by `save`: checksum verified, counts and sums checked; the JSON sidecar is never read. A compact file loads as a final (not extendable) accumulator."
     path = Path(path)
     meta, t, digest = _read_moment_file(path)
     if digest is not None and _checksum(t) != digest:
@@ -438,4 +515,8 @@ def load(cls:MomentAccumulator, path:str|Path, # a file written by `MomentAccumu
     acc.extra = {k.removeprefix("extra."): v for k, v in t.items() if k.startswith("extra.")}
     acc.n, acc.n_pairs, acc.n_tokens = meta["n"], meta["n_pairs"], meta["n_tokens"]
     acc.storage_precision = meta.get("storage_dtype", "float64")
+    if meta.get("layout", "sums") == "compact":
+        z = t.get("sum_h.frame")
+        if z is None or tuple(z.shape) != tuple(s["sum_h"].shape): raise ValueError(f"moment file {path} is compact but its sum_h.frame is missing or malformed")
+        acc.sum_h_frame = z.to(device or "cpu", torch.float64)
     return acc
