@@ -263,6 +263,7 @@ def _run_batches(bb, model, acc, todo, ids, skip, Y, pad_id, side, layers, dev, 
             if feats.numel() == 0: feats = torch.zeros(len(ids), *part["pooled"].shape[1:], dtype=torch.float32)
             feats[torch.as_tensor(idx)] = part["pooled"].float().cpu()
         acc.add(part)
+        del hs, sel, part # before the next forward: else this batch's hidden states and products would double the peak
         ntok += int(batch["attention_mask"].sum()); bar.update(1)
         bar.set_postfix(tok_s=f"{ntok / max(time.perf_counter() - t0, 1e-9):.0f}")
         done = n_done + k + 1

@@ -137,7 +137,7 @@ def memory_plan(config, # anything `model_shapes` reads, or a `PaperModel`
                 lora_max_length:int|None=None, # tokens per LoRA text; default `max_length`
                 lora_r:int=32, # adapter rank
                 optimizer:Literal["adafactor", "adam"]="adafactor", # adafactor: factored states (negligible); adam: two per parameter
-                free_moments:bool=False, # the moments leave the GPU before LoRA (the study keeps them)
+                free_moments:bool=True, # the moments leave the GPU before LoRA, as `study_one` does; False: a caller that still holds them
                ) -> MemoryPlan:
     "Memory of one model's study, phase by phase: the moment pass, the scores, LoRA (a copy of the model) and the probes."
     s = model_shapes(config); L, d, I, kv = s["L"], s["d"], s["I"], s["kv"]
@@ -156,7 +156,7 @@ def memory_plan(config, # anything `model_shapes` reads, or a `PaperModel`
     rows = [("moments", "weights", "gpu", weights),
             ("moments", "hidden states of all L+1 layers", "gpu", (L + 1) * B * T * d * w),
             ("moments", "one block's activations", "gpu", B * T * (3 * I + 2 * d + 2 * kv) * w),
-            ("moments", "batch copies (one layer at a time: states, prefix sums, pairs)", "gpu", 4 * B * T * d * mb + Lm * B * d * mb),
+            ("moments", "batch copies (one layer)", "gpu", 4 * B * T * d * mb + Lm * B * d * mb),
             ("moments", "batch products", "gpu", mom // 8 * mb),
             ("moments", "moment sums (float64)", sums_device, mom),
             ("moments", "moments of the train split", sums_device, mom if test_split else 0), ("moments", *feats)]
