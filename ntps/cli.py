@@ -153,6 +153,11 @@ def moments(model:str, # bundled name (`smollm2-135m`), hub id `org/name`, or a 
             batch_size:int=BATCH_SIZE, # texts per forward pass
             max_length:int=MAX_LENGTH, # tokens per text (longer texts are truncated)
             exclude_bos:bool=True, # leave a leading BOS token out of pooling and pairs (attention sink)
+            layers:list[int]|None=None, # hidden-state indices to keep (0 = embeddings, negative count from the end), e.g. `--layers 8 16 -1`; default all L+1
+            sums_device:str|None=None, # where the float64 sums live, e.g. `cpu` while the model runs on `cuda`; default the model's device
+            moment_dtype:Literal["float64", "float32"]="float64", # dtype of the per-batch products (the sums are float64 either way)
+            storage_dtype:Literal["float64", "float32"]="float64", # dtype of the sums in the file (float32 halves it)
+            compact:bool=False, # write the compact, scoring-only layout (about 40% of the full file; NTPS within a few 1e-6 of the full file's); such a file cannot be merged or extended
             features:bool=False, # also store the mean-pooled features [N, L+1, d] and the labels: `ntps score` then gives the permutation null and shrinkage
             checkpoint_every:int=20, # batches between checkpoints (resume after an interruption)
             dtype:Dtype="default", # model dtype
@@ -166,6 +171,7 @@ def moments(model:str, # bundled name (`smollm2-135m`), hub id `org/name`, or a 
     out = Path(out or f"moments/{_slug(model)}__{_slug(dataset)}__{split}.safetensors")
     if out.suffix != ".safetensors": raise ValueError(f"out must end in .safetensors, got {str(out)!r}")
     if out.exists() and not overwrite: raise UsageError(f"{out} exists; pass --overwrite to replace it")
+    import torch
     _positive(max_train=max_train, max_test=max_test, batch_size=batch_size, max_length=max_length, checkpoint_every=checkpoint_every)
     t0 = time.perf_counter()
     ds = _data(dataset, max_train, max_test, seed, text, label)
@@ -174,9 +180,9 @@ def moments(model:str, # bundled name (`smollm2-135m`), hub id `org/name`, or a 
     part = _partial(out); part.parent.mkdir(parents=True, exist_ok=True)
     mo = collect_moments(m, tok, list(texts), np.asarray(labels), batch_size=batch_size, max_length=max_length, exclude_bos=exclude_bos,
                          num_classes=ds.n_classes, keep_features=features, checkpoint=part, checkpoint_every=checkpoint_every,
-                         device=device, progress=not quiet, meta=dict(dataset=ds.name, split=split, classes=list(map(str, ds.classes)), model_name=model))
+                         device=device, layers=layers, sums_device=sums_device, moment_dtype=getattr(torch, moment_dtype),
+                         storage_dtype=getattr(torch, storage_dtype), compact=compact, progress=not quiet, meta=dict(dataset=ds.name, split=split, classes=list(map(str, ds.classes)), model_name=model))
     if features: # the pooled features and the labels, in text order: what the permutation null and ridge_xx="auto" need
-        import torch
         from ntps.stats import MomentAccumulator
         mo, F = mo
         MomentAccumulator.load(part).save(part, extra=dict(features=F.float(), labels=torch.as_tensor(np.asarray(labels), dtype=torch.int64)))
@@ -259,6 +265,8 @@ def _pcol(name:str) -> str: return name.removesuffix("_z").removesuffix("_excess
 def _fixed_cell(cur:pd.DataFrame, n_classes:int) -> pd.Series:
     "The row of the pre-registered cell: layer ⌊2L/3⌉ and the smallest k ≥ C (`ntps.study.preregistered_config`)."
     from ntps.study import preregistered_config
+    have = sorted(int(l) for l in cur.layer.unique()); lay = int(round(2 / 3 * max(have)))
+    if lay not in have: raise ValueError(f"the pre-registered layer ⌊2L/3⌉ = {lay} is not among the file's layers {have} (collect it: `ntps moments --layers`)")
     lay, k = preregistered_config(cur.assign(dataset="", n_classes=n_classes))[""] # one rule for the study and the CLI
     return cur[(cur.layer == lay) & (cur.k == k)].iloc[0]
 
@@ -307,12 +315,17 @@ def score(moments:str, # a moments file written by `ntps moments` (with `--featu
             warnings.filterwarnings("ignore", message="S_xx is singular") # said in the headline instead
             cur = ntps_curve(mo, mode=mode, ridge_xx=0.0 if rx == "auto" else rx, progress=not quiet)
     out = Path(out) if out else src.with_name(src.name.removesuffix(".safetensors") + "_ntps")
+    names = mo.meta.get("layers") # hidden-state indices of a `--layers` file (None: all, 0…L)
+    if names is not None: cur["layer"] = np.asarray(names)[cur.layer.values]
     for f in (["csv", "parquet"] if format == "both" else [format]): write_table(cur, out / f"ntps.{f}")
     if figures and mode == "topk":
         title = f"{mo.meta.get('model_name', mo.meta.get('model', ''))} · {mo.meta.get('dataset', '')}".strip(" ·")
         save_figure(curve_figure(cur, title=title), out / "ntps_k.png")
         save_figure(heatmap_figure(cur, variant=RECOMMENDED if RECOMMENDED in cur else "ntps", title=title), out / "ntps_heatmap.png")
-    if not quiet: print(f"wrote {out}: {len(cur)} rows" + (f"; {_headline(cur, mo.C)}" if mode == "topk" else ""))
+    if not quiet:
+        try: head = f"; {_headline(cur, mo.C)}" if mode == "topk" else ""
+        except ValueError as e: head = f"; no headline: {e}"
+        print(f"wrote {out}: {len(cur)} rows{head}")
     return out
 
 # %% ../nbs/10_cli.ipynb #35abeb31
@@ -681,7 +694,8 @@ def _prepare(out:Path, plan:dict, overwrite:bool):
     plan = json.loads(json.dumps(plan))
     if old is None:
         raise UsageError(f"{out} is not empty and holds no study (no config.json): it is never deleted; use another --out")
-    diff = sorted(k for k in set(old) | set(plan) if k != "device" and old.get(k) != plan.get(k))
+    from ntps.study import _LATER # settings added later: a folder written before them holds their defaults
+    diff = sorted(k for k in set(old) | set(plan) if k not in ("device", "sums_device") and old.get(k, _LATER.get(k)) != plan.get(k, _LATER.get(k)))
     if not diff: return # the same plan: resume
     if not overwrite:
         show = lambda v: f"{len(v)} entries" if isinstance(v, list) and len(v) > 3 else repr(v)

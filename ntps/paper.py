@@ -15,10 +15,10 @@ import torch
 _logger = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['PAPER_MODELS', 'COLAB_GPUS', 'PAPER_REPORTED', 'PaperModel', 'model_dims', 'model_shapes', 'pick_dtype', 'MemoryPlan',
-           'memory_plan', 'fit_batch_size', 'plan_for_gpu', 'gpu_memory_gib', 'gpu_plan', 'smoke_mode', 'load_kwargs',
-           'load_paper_model', 'smoke_model', 'paper_setup', 'run_reproduction', 'paper_targets', 'reproduction_report',
-           'report_means']
+__all__ = ['PAPER_MODELS', 'COLAB_GPUS', 'LEAN', 'PAPER_REPORTED', 'PaperModel', 'model_dims', 'model_shapes', 'pick_dtype',
+           'MemoryPlan', 'memory_plan', 'fit_batch_size', 'plan_for_gpu', 'gpu_memory_gib', 'gpu_plan', 'smoke_mode',
+           'load_kwargs', 'load_paper_model', 'smoke_model', 'paper_setup', 'run_reproduction', 'paper_targets',
+           'reproduction_report', 'report_means']
 
 # %% ../nbs/11_paper_reproduction.ipynb #7bc28ed4
 @dataclass(frozen=True)
@@ -195,12 +195,23 @@ def fit_batch_size(config, # anything `memory_plan` reads
     return None
 
 # %% ../nbs/11_paper_reproduction.ipynb #cd4146de
+LEAN = dict(moment_dtype="float32", sums_device="cpu") # `StudyConfig` settings of the lean plan: float32 batch products, the float64 sums on the CPU
+
 def plan_for_gpu(gib:float, # GPU memory available, GiB (`gpu_memory_gib()` for this machine's)
                  models:Sequence[PaperModel]=PAPER_MODELS, # the candidates
+                 *, lean:bool=False, # a model that does not fit as planned is tried with the `LEAN` settings
                  **kwargs, # passed to `fit_batch_size` and `memory_plan`
-                ) -> dict: # {model name: batch size, or None when it needs a bigger card}
-    "Which models fit a GPU of `gib` GiB, and at which batch size."
-    return {m.name: fit_batch_size(m, gib, **kwargs) for m in models}
+                ) -> dict: # {model name: batch size; with `lean`, `StudyConfig` settings (a dict) for a model that fits only lean; None when it needs a bigger card}
+    "Which models fit a GPU of `gib` GiB, at which batch size (and, with `lean`, which need the lean settings to fit)."
+    out = {}
+    for m in models:
+        B = fit_batch_size(m, gib, **kwargs)
+        if B is None and lean:
+            B = fit_batch_size(m, gib, **(kwargs | dict(moment_dtype=torch.float32, sums_device="cpu")))
+            B = None if B is None else dict(LEAN, batch_size=B)
+        out[m.name] = B
+    return out
+
 
 # %% ../nbs/11_paper_reproduction.ipynb #3814a794
 def gpu_memory_gib(device:str|torch.device|None=None, # a CUDA device; default the current one
@@ -305,7 +316,7 @@ def run_reproduction(models:Mapping, # {name: zero-argument loader returning (mo
                      datasets:Sequence[str], # dataset names for `ntps.data.load_dataset`
                      out:str|Path, # results folder: `NAME.parquet` per finished model, `NAME/parts/*.parquet` per finished dataset
                      config, # a `ntps.study.StudyConfig`
-                     *, batch_sizes:Mapping|None=None, # {name: moment-pass batch size, or None to skip} (`plan_for_gpu`); default all at `config.batch_size`
+                     *, batch_sizes:Mapping|None=None, # {name: moment-pass batch size, `StudyConfig` settings (a dict), or None to skip} (`plan_for_gpu`); default all at `config.batch_size`
                      progress:bool=True, # progress bars
                     ) -> pd.DataFrame: # the results of every finished model that was not skipped
     "The study one model at a time: each model's table is saved as soon as it is done (a rerun skips it), GPU memory is freed between models."
@@ -318,7 +329,7 @@ def run_reproduction(models:Mapping, # {name: zero-argument loader returning (mo
         if B is None: _logger.warning("%s does not fit this GPU (see gpu_plan): skipped", name); continue
         path = out / f"{_slug(name)}.parquet"
         if not path.exists():
-            res = run_study({name: load}, datasets, out / _slug(name), replace(config, batch_size=B), progress=progress)
+            res = run_study({name: load}, datasets, out / _slug(name), replace(config, **(dict(B) if isinstance(B, Mapping) else dict(batch_size=B))), progress=progress)
             atomic_write(path, lambda p: res.to_parquet(p, index=False))
             del res; gc.collect()
             if torch.cuda.is_available(): torch.cuda.empty_cache()

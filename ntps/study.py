@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_study.ipynb #0cf29893
 from __future__ import annotations
-import json, logging, os, re, tempfile, time, warnings
+import gc, json, logging, os, re, tempfile, time, warnings
 from types import SimpleNamespace
 from dataclasses import dataclass, field, asdict, replace
 from pathlib import Path
@@ -198,6 +198,9 @@ class StudyConfig:
     lora_top_blocks:int|None=None # None = adapt every block (the recipe that measured a gain); m = only the top m blocks, their inputs cached once (faster, measured no gain)
     seed:int=0 # seed of subsets, probes and LoRA
     device:str|None=None # device for the model; default its own
+    layers:tuple|None=None # hidden-state indices to score (0 = embeddings, negative count from the end); None = all L+1. The last layer and the pre-registered ⌊2L/3⌉ are always added (the head probe, LoRA's NTPS and the pre-registered summary read them)
+    sums_device:str|None=None # where the float64 moment sums live, e.g. "cpu" while the model runs on a GPU (frees (L+1)·3d² float64 of GPU memory); default the model's device
+    moment_dtype:Literal["float64", "float32"]="float64" # dtype of the per-batch products (the sums are float64 either way; float32 is faster on a GPU)
     def __post_init__(self):
         for f in ("subtasks", "exclude_bos", "head_probe", "lora"): # `lora = "false"` in a TOML file must not run LoRA
             if not isinstance(getattr(self, f), bool): raise TypeError(f"StudyConfig.{f} must be true or false (a boolean), got {getattr(self, f)!r}")
@@ -217,6 +220,12 @@ class StudyConfig:
         if not isinstance(self.ridge_grid, (tuple, list)): raise TypeError(f"StudyConfig.ridge_grid must be a list of positive numbers, got {self.ridge_grid!r}")
         if any(isinstance(r, bool) or not isinstance(r, (int, float)) or r <= 0 for r in self.ridge_grid): raise ValueError(f"StudyConfig.ridge_grid must hold positive numbers, got {self.ridge_grid!r}")
         object.__setattr__(self, "ridge_grid", tuple(float(r) for r in self.ridge_grid))
+        if self.sums_device is not None and not isinstance(self.sums_device, str): raise TypeError(f"StudyConfig.sums_device must be a string such as 'cpu' or None, got {self.sums_device!r}")
+        if self.moment_dtype not in ("float64", "float32"): raise ValueError(f"StudyConfig.moment_dtype must be 'float64' or 'float32', got {self.moment_dtype!r}")
+        if self.layers is not None:
+            if isinstance(self.layers, (str, int)) or not isinstance(self.layers, (tuple, list)): raise TypeError(f"StudyConfig.layers must be a list of integers or None, got {self.layers!r}")
+            if not self.layers or any(isinstance(l, bool) or not isinstance(l, int) for l in self.layers): raise ValueError(f"StudyConfig.layers must hold at least one integer, got {self.layers!r}")
+            object.__setattr__(self, "layers", tuple(self.layers))
 
 def k_grid(K:int, # largest k
            kind:Literal["geometric", "all"]="geometric", # which ks
@@ -275,10 +284,13 @@ def model_identity(src, # a model name, a local model folder, or a loaded (model
             for b in iter(lambda: fh.read(1 << 24), b""): h.update(b)
     return h.hexdigest()[:16]
 
+_LATER = dict(layers=None, moment_dtype="float64") # settings added after studies were run: at these defaults they leave a fingerprint unchanged
+
 def _part_fingerprint(model:str, weights:str|None, key:str, source, ds, config) -> dict:
     "What made a part file: model and weight hash, dataset name, source and content hash, and the settings (the device aside)."
     return dict(model=model, weights=weights, dataset=key, source=str(source), data=ds.fingerprint,
-                config=json.loads(json.dumps({k: v for k, v in asdict(config).items() if k != "device"})))
+                config=json.loads(json.dumps({k: v for k, v in asdict(config).items()
+                                              if k not in ("device", "sums_device") and not (k in _LATER and v == _LATER[k])})))
 
 
 # %% ../nbs/08_study.ipynb #c7a1d004
@@ -341,26 +353,39 @@ def study_one(model, tokenizer, # a loaded causal LM and its tokenizer
     from ntps.probes import probe_layers, baselines, head_probe, HeadProbeConfig
     t0 = time.perf_counter()
     ytr, yte, C = np.asarray(ds.train_labels), np.asarray(ds.test_labels), ds.n_classes
-    kw = dict(batch_size=config.batch_size, max_length=config.max_length, exclude_bos=config.exclude_bos,
-              device=config.device, progress=progress, num_classes=C)
+    lays = _study_layers(model, config.layers)
+    kw = dict(batch_size=config.batch_size, max_length=config.max_length, exclude_bos=config.exclude_bos, device=config.device,
+              progress=progress, num_classes=C, layers=lays, sums_device=config.sums_device, moment_dtype=getattr(torch, config.moment_dtype))
     mom, Ftr = collect_moments(model, tokenizer, list(ds.train_texts), ytr, keep_features=True, meta=dict(dataset=ds.name, split="train"), **kw)
     _, Fte = collect_moments(model, tokenizer, list(ds.test_texts), yte, keep_features=True, **kw)
-    cur = _curves(mom, Ftr, ytr, config)
-    per_layer = _pivot_probes(probe_layers(Ftr, ytr, Fte, yte, n_classes=C)).merge(baselines(Ftr, ytr, Fte, yte, n_classes=C), on="layer")
+    names = np.arange(Ftr.shape[1]) if lays is None else np.asarray(lays) # hidden-state index of each stored layer
+    cur = _curves(mom, Ftr, ytr, config).assign(layer=lambda d: names[d.layer.values])
+    per_layer = _pivot_probes(probe_layers(Ftr, ytr, Fte, yte, n_classes=C, layers=names)).merge(baselines(Ftr, ytr, Fte, yte, n_classes=C, layers=names), on="layer")
     df = cur.merge(per_layer, on="layer", how="left")
     extra = dict(model=model_name, dataset=ds.name, n_train=len(ytr), n_test=len(yte), n_classes=C, d=int(Ftr.shape[-1]))
-    if config.head_probe:
+    if config.head_probe: # the last stored layer is the last layer (`_study_layers` keeps it)
         hp = head_probe(Ftr, ytr, Fte, yte, config=HeadProbeConfig(epochs=config.head_epochs, seed=config.seed), n_classes=C)
         extra["linear_acc"] = float(hp.linear_acc)
+    sub = pair_subtasks(mom, Ftr, ytr, Fte, yte, ds.classes, config, parent=ds.name, layer_ids=names) if config.subtasks and C > 2 else None
+    del mom, Ftr, Fte # LoRA needs the memory (its plan in `ntps.paper.memory_plan` assumes the moments are freed)
     if config.lora:
+        gc.collect()
+        if torch.cuda.is_available(): torch.cuda.empty_cache()
         extra.update(_study_lora(model, tokenizer, ds, config, progress))
         if "linear_acc" in extra: extra["lora_gain"] = extra["lora_acc"] - extra["linear_acc"] # the paper's definition (against its head probe)
     extra["seconds"] = time.perf_counter() - t0
     df = df.assign(**extra, parent=ds.name)[list(extra) + ["parent"] + list(df.columns)]
-    if config.subtasks and C > 2:
-        sub = pair_subtasks(mom, Ftr, ytr, Fte, yte, ds.classes, config, parent=ds.name)
-        if len(sub): df = pd.concat([df, sub.assign(model=model_name, d=extra["d"])], ignore_index=True)
+    if sub is not None and len(sub): df = pd.concat([df, sub.assign(model=model_name, d=extra["d"])], ignore_index=True)
     return df
+
+def _study_layers(model, layers) -> list[int]|None:
+    "`StudyConfig.layers` as sorted hidden-state indices, with the last layer L and the pre-registered ⌊2L/3⌉ added; None = all."
+    if layers is None: return None
+    from ntps.extract import _layer_ids
+    L = _layer_ids(model, [-1])[0]
+    if L < 0: raise ValueError("StudyConfig.layers needs a model whose config gives num_hidden_layers")
+    return sorted(set(_layer_ids(model, list(layers))) | {int(round(2 / 3 * L)), L})
+
 
 # %% ../nbs/08_study.ipynb #843eb0aa
 def pair_subtasks(mom, # `Moments` of the parent task's training texts (V comes from its S_cc, S_ch: it does not depend on labels)
@@ -371,11 +396,14 @@ def pair_subtasks(mom, # `Moments` of the parent task's training texts (V comes 
                   *, depths:Sequence[float]=(1 / 3, 2 / 3, 1.0), # layers kept, as fractions of the depth (always includes the pre-registered 2/3)
                   min_per_class:int=8, # skip a pair with fewer training texts in a class
                   parent:str="task", # the parent's name (stored in `parent`; sub-task names are `parent|a vs b`)
+                  layer_ids:Sequence[int]|None=None, # hidden-state index of each stored layer (a `StudyConfig.layers` subset); default 0…L
                  ) -> pd.DataFrame: # rows like `study_one`'s (curves, probes, baselines) with `parent` and `dataset` per pair
     "Every two-class sub-task of a multi-class task, from features already computed: S_xx and S_xy of the pair's texts, V of the parent."
     from itertools import combinations
     from ntps.probes import probe_layers, baselines
-    Lp = Ftr.shape[1]; lays = sorted({int(round(f * (Lp - 1))) for f in depths})
+    names = np.arange(Ftr.shape[1]) if layer_ids is None else np.asarray(layer_ids)
+    if len(names) != Ftr.shape[1]: raise ValueError(f"layer_ids names {len(names)} layers, the features have {Ftr.shape[1]}")
+    lays = sorted({int(np.abs(names - f * names.max()).argmin()) for f in depths}) # positions of the stored layers nearest each depth
     out = []
     for a, b in combinations(range(len(classes)), 2):
         itr, ite = np.flatnonzero((ytr == a) | (ytr == b)), np.flatnonzero((yte == a) | (yte == b))
@@ -386,9 +414,9 @@ def pair_subtasks(mom, # `Moments` of the parent task's training texts (V comes 
         sub = dict(S_xx=torch.einsum("nld,nle->lde", X, X) / len(itr), S_xy=torch.einsum("nld,nc->ldc", X, Y) / len(itr),
                    S_cc=torch.as_tensor(mom.S_cc)[lays], S_ch=torch.as_tensor(mom.S_ch)[lays])
         cur = _curves(SimpleNamespace(**sub), X.float(), y2, config)
-        cur["layer"] = np.asarray(lays)[cur.layer.values]
-        pl = _pivot_probes(probe_layers(Ftr[itr][:, lays], y2, Fte[ite][:, lays], y2te, n_classes=2, layers=lays))
-        pl = pl.merge(baselines(Ftr[itr][:, lays], y2, Fte[ite][:, lays], y2te, n_classes=2, layers=lays), on="layer")
+        cur["layer"] = names[lays][cur.layer.values]
+        pl = _pivot_probes(probe_layers(Ftr[itr][:, lays], y2, Fte[ite][:, lays], y2te, n_classes=2, layers=names[lays]))
+        pl = pl.merge(baselines(Ftr[itr][:, lays], y2, Fte[ite][:, lays], y2te, n_classes=2, layers=names[lays]), on="layer")
         out.append(cur.merge(pl, on="layer", how="left").assign(dataset=f"{parent}|{classes[a]} vs {classes[b]}", parent=parent,
                                                               n_train=len(itr), n_test=len(ite), n_classes=2))
     return pd.concat(out, ignore_index=True) if out else pd.DataFrame()
