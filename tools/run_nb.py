@@ -13,7 +13,9 @@ def _skip(flags):
         if cell.cell_type != 'code': return True
         src = cell.source
         if 'nbdev_export' + '(' in src: return True
-        return any(l.strip().startswith(f'#| {fl}') or l.strip() == f'#|{fl}' for l in src.splitlines() for fl in flags)
+        skip = any(l.strip().startswith(f'#| {fl}') or l.strip() == f'#|{fl}' for l in src.splitlines() for fl in flags)
+        if not skip: cell.outputs = [] # execnb stores outputs only when there are some: a cell that now prints nothing must not keep old ones
+        return skip
     return f
 
 def main(argv):
