@@ -2,7 +2,9 @@
 
 For Qwen2-0.5B, Qwen2-1.5B, Qwen2-7B and Llama-3-8B shapes (bf16 on CUDA), one model at a time:
 moments of a few hundred synthetic texts (tokens/s, overhead over a bare forward with all hidden states,
-speed-up over the authors' per-text pipeline timed on a few texts, peak GPU memory against `ntps.paper.memory_plan`), `ntps_curve` for every layer (within a time budget),
+speed-up over the authors' per-text pipeline timed on a few texts, peak GPU memory against `ntps.paper.memory_plan`), the same pass with the lean settings of
+`plan_for_gpu(lean=True)` (float32 products, sums on the CPU: speed, peak against its plan, difference to float64),
+`ntps_curve` for every layer (within a time budget),
 one LoRA step (peft; peak memory against the plan's LoRA phase); then the agreement of the moments
 computed on CUDA and on the CPU for a small model. Prints as it goes; writes `gpu_check.json` and
 `gpu_check.csv` under --out (default $OUT when set).
@@ -181,6 +183,24 @@ def check_model(name, family, kw, args, dev, dtype, deadline):
     log(f"  {name}: {row['params_B']:.2f}B params, build {row['build_s']:.1f}s; moments {row['tokens_per_s']:.0f} tok/s "
         f"(bare forward {row['forward_tokens_per_s']:.0f} tok/s, overhead {100 * row['overhead']:.0f}%), "
         f"peak {row['moments_peak_GiB']:.2f} GiB vs plan {row['moments_plan_GiB']:.2f} GiB")
+    # the lean settings of `plan_for_gpu(lean=True)`: float32 batch products, the float64 sums on the CPU
+    if not args.no_lean and time.perf_counter() < deadline:
+        try:
+            reset_peak(dev); t0 = time.perf_counter()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                lean = collect_moments(model, tok, texts, labels, batch_size=args.batch, max_length=args.length, progress=False,
+                                       moment_dtype=torch.float32, sums_device="cpu")
+            sync(dev); row["lean_moments_s"] = time.perf_counter() - t0; row["lean_peak_GiB"] = peak_gib(dev)
+            lp = memory_plan(model.config, n_params=n_params / 1e9, dtype=dtype, n_classes=4, n_texts=args.texts, batch_size=args.batch,
+                             max_length=args.length, test_split=False, lora=False, moment_dtype=torch.float32, sums_device="cpu").peaks() / 2**30
+            row["lean_plan_GiB"] = float(max(lp.gpu["moments"], lp.gpu.get("scores", 0)))
+            row["lean_max_rel_diff"] = max(float((getattr(lean, k).cpu() - getattr(mom, k).cpu()).abs().max() / getattr(mom, k).abs().max())
+                                           for k in ("S_xx", "S_xy", "S_cc", "S_ch"))
+            del lean
+            log(f"  {name}: lean moments (float32 products, sums on the CPU) {N_tok / row['lean_moments_s']:.0f} tok/s, "
+                f"peak {row['lean_peak_GiB']:.2f} GiB vs plan {row['lean_plan_GiB']:.2f} GiB, max relative difference to float64 {row['lean_max_rel_diff']:.1e}")
+        except Exception as e: row["lean_error"] = f"{type(e).__name__}: {e}"[:300]
     # the authors' whole per-text pipeline on a few texts (seconds per text, scaled to all texts)
     try:
         row["authors_s"] = authors_s(model, tok, texts[:args.authors_texts + 1], args.length, 4, dev) * args.texts
@@ -233,6 +253,7 @@ def main(argv=None):
     p.add_argument("--length", type=int, default=None, help="tokens per text (default 256; 64 with --tiny)")
     p.add_argument("--batch", type=int, default=16, help="texts per forward pass of the moment pass")
     p.add_argument("--lora-batch", type=int, default=1, help="texts per LoRA step (the paper: 1)")
+    p.add_argument("--no-lean", action="store_true", help="skip the lean moment pass (float32 products, sums on the CPU)")
     p.add_argument("--budget", type=float, default=420, help="seconds for the whole check; models that would not fit are skipped")
     p.add_argument("--authors-texts", type=int, default=16, help="texts timed in the authors' per-text pipeline (scaled to --texts)")
     p.add_argument("--curve-budget", type=float, default=45, help="seconds of ntps_curve per model (the rest is extrapolated)")
