@@ -615,11 +615,17 @@ def markdown_to_html(md:str, # Markdown with headings, paragraphs, `- ` lists, `
     return f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>{_inline(title)}</title><style>{css}</style></head><body>\n' + "\n".join(out) + "\n</body></html>\n"
 
 # %% ../nbs/10_cli.ipynb #5c422e7d
+_RESULT_COLUMNS = ("model", "dataset", "n_classes", "layer", "k", "ntps", "acc_test") # what every report needs
+
 def _read_results(results:str|Path) -> tuple[pd.DataFrame, Path]:
     p = Path(results)
     if p.is_dir(): p = p / "results.parquet"
     if not p.is_file(): raise FileNotFoundError(f"no study results at {p} (expected a study folder with results.parquet, or a .parquet/.csv file)")
-    return (pd.read_parquet(p) if p.suffix == ".parquet" else pd.read_csv(p)), p.parent
+    try: res = pd.read_parquet(p) if p.suffix == ".parquet" else pd.read_csv(p)
+    except Exception as e: raise ValueError(f"{p}: cannot be read as a {'Parquet' if p.suffix == '.parquet' else 'CSV'} table ({type(e).__name__}: {e})") from None
+    miss = [c for c in _RESULT_COLUMNS if c not in res.columns]
+    if miss: raise ValueError(f"{p} is not a study results table (`run_study`, `ntps study`): it has no column {', '.join(miss)}")
+    return res, p.parent
 
 def _find_task(res:pd.DataFrame, task:str) -> str:
     "The `dataset` of the results that `task` names: its exact name, a suite task without `suite:`, or what the study file said (its source)."
