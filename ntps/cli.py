@@ -368,14 +368,15 @@ def probe(model:str, # bundled name, hub id or local model folder
          ) -> Path: # the output folder
     "Per-layer least-squares and logistic probes, baselines (LogME, H-score, RankMe, kNN) and the head probe."
     from ntps.probes import probe_layers, baselines, head_probe, HeadProbeConfig
-    from ntps.study import _pivot_probes
+    from ntps.study import _pivot_probes, _probe_chunks, StudyConfig
     t0 = time.perf_counter()
     _positive(max_train=max_train, max_test=max_test, batch_size=batch_size, max_length=max_length, head_epochs=head_epochs)
     ds = _data(dataset, max_train, max_test, seed, text, label)
     m, tok = _load(model, dtype, device)
     Ftr, Fte = _features(m, tok, ds, batch_size, max_length, exclude_bos, device, not quiet)
     ytr, yte, C = np.asarray(ds.train_labels), np.asarray(ds.test_labels), ds.n_classes
-    tab = _pivot_probes(probe_layers(Ftr, ytr, Fte, yte, n_classes=C)).merge(baselines(Ftr, ytr, Fte, yte, n_classes=C), on="layer")
+    pk = _probe_chunks(len(ytr) + len(yte), Ftr.shape[-1], Ftr.shape[1], StudyConfig()) # layers in chunks within the study's memory budget
+    tab = _pivot_probes(probe_layers(Ftr, ytr, Fte, yte, n_classes=C, **pk)).merge(baselines(Ftr, ytr, Fte, yte, n_classes=C, **pk), on="layer")
     tab.insert(0, "dataset", ds.name); tab.insert(0, "model", model)
     out = Path(out or f"probe_{_slug(model)}__{_slug(dataset)}")
     info = dict(model=model, dataset=ds.name, n_train=len(ytr), n_test=len(yte), n_classes=C) | _val_layer(Ftr, ytr, C, seed, tab.layer.tolist())

@@ -138,6 +138,7 @@ def memory_plan(config, # anything `model_shapes` reads, or a `PaperModel`
                 lora_r:int=32, # adapter rank
                 optimizer:Literal["adafactor", "adam"]="adafactor", # adafactor: factored states (negligible); adam: two per parameter
                 free_moments:bool=True, # the moments leave the GPU before LoRA, as `study_one` does; False: a caller that still holds them
+                probe_memory_gib:float|None=None, # the study's budget for the probes (`StudyConfig.probe_memory_gib`); default `ntps.probes.PROBE_MEMORY_GIB`
                ) -> MemoryPlan:
     "Memory of one model's study, phase by phase: the moment pass, the scores, LoRA (a copy of the model) and the probes."
     s = model_shapes(config); L, d, I, kv = s["L"], s["d"], s["I"], s["kv"]
@@ -171,7 +172,9 @@ def memory_plan(config, # anything `model_shapes` reads, or a `PaperModel`
                  ("lora", f"adapters, gradients, {optimizer} states", "gpu", n_lora * 4 * (2 + (2 if optimizer == "adam" else 0))),
                  ("lora", "activations for backprop", "gpu", L * b * Tl * (_ACT["d"] * d + _ACT["I"] * I + _ACT["kv"] * kv) * w),
                  ("lora", "cached embeddings of the texts", "cpu", n_texts * Tl * d * 4), ("lora", *feats)]
-    rows += [("probes", *feats), ("probes", "probe workspace (one layer, float64)", "cpu", (3 * n_texts * d + 3 * d * d) * 8)]
+    from ntps.probes import PROBE_MEMORY_GIB, probe_layer_chunk, probe_peak_bytes
+    c = probe_layer_chunk(max(n_texts, 1), d, Lm, PROBE_MEMORY_GIB if probe_memory_gib is None else probe_memory_gib) # the study's chunks
+    rows += [("probes", *feats), ("probes", f"probe workspace ({c} of {Lm} layers at once, float64)", "cpu", probe_peak_bytes(n_texts, d, c) if n_texts else 0)]
     items = pd.DataFrame(rows, columns=["phase", "item", "device", "bytes"]).astype({"bytes": "int64"})
     return MemoryPlan(items, dict(n_params=n_params, dtype=dtype, n_classes=n_classes, n_texts=n_texts, batch_size=B, max_length=T, layers=Lm,
                                   moment_dtype=moment_dtype, sums_device=sums_device, lora=lora, lora_batch_size=b, lora_max_length=Tl))

@@ -16,8 +16,9 @@ from tqdm.auto import tqdm
 from .linalg import _as_tensor
 
 # %% auto #0
-__all__ = ['RIDGE_GRID', 'synthetic_features', 'classification_metrics', 'ProbeResult', 'lstsq_probe', 'logistic_probe',
-           'probe_layers', 'baselines', 'logme', 'h_score', 'rankme', 'knn_accuracy', 'HeadProbeConfig', 'LinearHead',
+__all__ = ['RIDGE_GRID', 'PROBE_MEMORY_GIB', 'synthetic_features', 'classification_metrics', 'ProbeResult', 'lstsq_probe',
+           'logistic_probe', 'probe_layers', 'probe_bytes_per_layer', 'probe_peak_bytes', 'probe_layer_chunk',
+           'baselines', 'logme', 'h_score', 'rankme', 'knn_accuracy', 'HeadProbeConfig', 'LinearHead',
            'HeadProbeResult', 'head_probe']
 
 # %% ../nbs/06_probes.ipynb #b45d3381
@@ -336,6 +337,36 @@ def probe_layers(X_train, # [N, d] or [N, L+1, d] train features
     a = lstsq_probe(X_train, y_train, X_test, y_test, ridge=ridge, ridge_grid=ridge_grid, n_classes=n_classes, layers=layers, device=device, **kwargs).to_frame()
     b = logistic_probe(X_train, y_train, X_test, y_test, l2=l2, n_classes=n_classes, layers=layers, device=device, **kwargs).to_frame()
     return a.drop(columns="probe").merge(b.drop(columns="probe"), on=["layer", "split"])
+
+# %% ../nbs/06_probes.ipynb #f6a7b8c2
+PROBE_MEMORY_GIB = 4.0 # memory the probes of one study cell may use at once (their layers are fitted in chunks that fit)
+
+def probe_bytes_per_layer(n_texts:int, # N, train + test texts
+                          d:int, # feature width
+                         ) -> int: # bytes
+    "Float64 workspace of one layer's probes: three copies of the [N, d] features and three d×d matrices."
+    return (3 * n_texts * d + 3 * d * d) * 8
+
+def probe_peak_bytes(n_texts:int, # N, train + test texts
+                     d:int, # feature width
+                     chunk:int, # layers fitted together
+                    ) -> int: # bytes: the measured bound, 64 MiB + 1.3 (c + 2) × one layer's workspace
+    "Peak memory of `probe_layers` and `baselines` fitting `chunk` layers at once (above the features themselves)."
+    return 64 * 2**20 + int(1.3 * (chunk + 2) * probe_bytes_per_layer(n_texts, d))
+
+def probe_layer_chunk(n_texts:int, # N, train + test texts
+                      d:int, # feature width
+                      n_layers:int, # layers to probe
+                      gib:float=PROBE_MEMORY_GIB, # memory the probes may use at once, GiB
+                     ) -> int: # layers to fit together (`layer_chunk`), 1…n_layers
+    "The largest number of layers whose probes fit together within `gib` GiB (at least one)."
+    for v, nm in ((n_texts, "n_texts"), (d, "d"), (n_layers, "n_layers")):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1: raise ValueError(f"{nm} must be a positive integer, got {v!r}")
+    if not gib > 0: raise ValueError(f"gib must be > 0, got {gib!r}")
+    c = n_layers
+    while c > 1 and probe_peak_bytes(n_texts, d, c) > gib * 2**30: c -= 1
+    return c
+
 
 # %% ../nbs/06_probes.ipynb #1fbd03b8
 def _logme_profile(u:torch.Tensor, # [L, C] log λ, λ = α/β

@@ -14,6 +14,7 @@ import pandas as pd
 import torch
 import scipy.stats
 from . import MAX_TRAIN, MAX_TEST, BATCH_SIZE, MAX_LENGTH # one set of defaults for the whole pipeline (also the CLI's)
+from .probes import PROBE_MEMORY_GIB
 
 # %% auto #0
 __all__ = ['Method', 'RECOMMENDED', 'RECOMMENDED_LABEL', 'NTPS_VARIANTS', 'correlation', 'SelectionResult', 'selection_study',
@@ -200,6 +201,7 @@ class StudyConfig:
     device:str|None=None # device for the model; default its own
     layers:tuple|None=None # hidden-state indices to score (0 = embeddings, negative count from the end); None = all L+1. The last layer and the pre-registered ⌊2L/3⌉ are always added (the head probe, LoRA's NTPS and the pre-registered summary read them)
     sums_device:str|None=None # where the float64 moment sums live, e.g. "cpu" while the model runs on a GPU (frees (L+1)·3d² float64 of GPU memory); default the model's device
+    probe_memory_gib:float=PROBE_MEMORY_GIB # memory the per-layer probes and baselines may use at once: their layers are fitted in chunks that fit (`ntps.probes.probe_layer_chunk`; same results)
     moment_dtype:Literal["float64", "float32"]="float64" # dtype of the per-batch products (the sums are float64 either way; float32 is faster on a GPU)
     def __post_init__(self):
         for f in ("subtasks", "exclude_bos", "head_probe", "lora"): # `lora = "false"` in a TOML file must not run LoRA
@@ -221,6 +223,8 @@ class StudyConfig:
         if any(isinstance(r, bool) or not isinstance(r, (int, float)) or r <= 0 for r in self.ridge_grid): raise ValueError(f"StudyConfig.ridge_grid must hold positive numbers, got {self.ridge_grid!r}")
         object.__setattr__(self, "ridge_grid", tuple(float(r) for r in self.ridge_grid))
         if self.sums_device is not None and not isinstance(self.sums_device, str): raise TypeError(f"StudyConfig.sums_device must be a string such as 'cpu' or None, got {self.sums_device!r}")
+        if isinstance(self.probe_memory_gib, bool) or not isinstance(self.probe_memory_gib, (int, float)) or not self.probe_memory_gib > 0:
+            raise ValueError(f"StudyConfig.probe_memory_gib must be a number > 0, got {self.probe_memory_gib!r}")
         if self.moment_dtype not in ("float64", "float32"): raise ValueError(f"StudyConfig.moment_dtype must be 'float64' or 'float32', got {self.moment_dtype!r}")
         if self.layers is not None:
             if isinstance(self.layers, (str, int)) or not isinstance(self.layers, (tuple, list)): raise TypeError(f"StudyConfig.layers must be a list of integers or None, got {self.layers!r}")
@@ -284,7 +288,7 @@ def model_identity(src, # a model name, a local model folder, or a loaded (model
             for b in iter(lambda: fh.read(1 << 24), b""): h.update(b)
     return h.hexdigest()[:16]
 
-_LATER = dict(layers=None, moment_dtype="float64") # settings added after studies were run: at these defaults they leave a fingerprint unchanged
+_LATER = dict(layers=None, moment_dtype="float64", probe_memory_gib=PROBE_MEMORY_GIB) # settings added after studies were run: at these defaults they leave a fingerprint unchanged
 
 def _part_fingerprint(model:str, weights:str|None, key:str, source, ds, config) -> dict:
     "What made a part file: model and weight hash, dataset name, source and content hash, and the settings (the device aside)."
@@ -360,7 +364,8 @@ def study_one(model, tokenizer, # a loaded causal LM and its tokenizer
     _, Fte = collect_moments(model, tokenizer, list(ds.test_texts), yte, keep_features=True, **kw)
     names = np.arange(Ftr.shape[1]) if lays is None else np.asarray(lays) # hidden-state index of each stored layer
     cur = _curves(mom, Ftr, ytr, config).assign(layer=lambda d: names[d.layer.values])
-    per_layer = _pivot_probes(probe_layers(Ftr, ytr, Fte, yte, n_classes=C, layers=names)).merge(baselines(Ftr, ytr, Fte, yte, n_classes=C, layers=names), on="layer")
+    pk = _probe_chunks(len(ytr) + len(yte), Ftr.shape[-1], len(names), config)
+    per_layer = _pivot_probes(probe_layers(Ftr, ytr, Fte, yte, n_classes=C, layers=names, **pk)).merge(baselines(Ftr, ytr, Fte, yte, n_classes=C, layers=names, **pk), on="layer")
     df = cur.merge(per_layer, on="layer", how="left")
     extra = dict(model=model_name, dataset=ds.name, n_train=len(ytr), n_test=len(yte), n_classes=C, d=int(Ftr.shape[-1]))
     if config.head_probe: # the last stored layer is the last layer (`_study_layers` keeps it)
@@ -377,6 +382,12 @@ def study_one(model, tokenizer, # a loaded causal LM and its tokenizer
     df = df.assign(**extra, parent=ds.name)[list(extra) + ["parent"] + list(df.columns)]
     if sub is not None and len(sub): df = pd.concat([df, sub.assign(model=model_name, d=extra["d"])], ignore_index=True)
     return df
+
+def _probe_chunks(n_texts:int, d:int, n_layers:int, config) -> dict:
+    "`layer_chunk` for the probes within `config.probe_memory_gib`; none when every layer fits at once."
+    from ntps.probes import probe_layer_chunk
+    c = probe_layer_chunk(n_texts, d, n_layers, config.probe_memory_gib)
+    return {} if c >= n_layers else dict(layer_chunk=c)
 
 def _study_layers(model, layers) -> list[int]|None:
     "`StudyConfig.layers` as sorted hidden-state indices, with the last layer L and the pre-registered ⌊2L/3⌉ added; None = all."
@@ -415,8 +426,9 @@ def pair_subtasks(mom, # `Moments` of the parent task's training texts (V comes 
                    S_cc=torch.as_tensor(mom.S_cc)[lays], S_ch=torch.as_tensor(mom.S_ch)[lays])
         cur = _curves(SimpleNamespace(**sub), X.float(), y2, config)
         cur["layer"] = names[lays][cur.layer.values]
-        pl = _pivot_probes(probe_layers(Ftr[itr][:, lays], y2, Fte[ite][:, lays], y2te, n_classes=2, layers=names[lays]))
-        pl = pl.merge(baselines(Ftr[itr][:, lays], y2, Fte[ite][:, lays], y2te, n_classes=2, layers=names[lays]), on="layer")
+        pk = _probe_chunks(len(itr) + len(ite), Ftr.shape[-1], len(lays), config)
+        pl = _pivot_probes(probe_layers(Ftr[itr][:, lays], y2, Fte[ite][:, lays], y2te, n_classes=2, layers=names[lays], **pk))
+        pl = pl.merge(baselines(Ftr[itr][:, lays], y2, Fte[ite][:, lays], y2te, n_classes=2, layers=names[lays], **pk), on="layer")
         out.append(cur.merge(pl, on="layer", how="left").assign(dataset=f"{parent}|{classes[a]} vs {classes[b]}", parent=parent,
                                                               n_train=len(itr), n_test=len(ite), n_classes=2))
     return pd.concat(out, ignore_index=True) if out else pd.DataFrame()
