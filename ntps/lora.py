@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_lora.ipynb #142e03b1
 from __future__ import annotations
-import copy, json, math, time, inspect, logging
+import collections.abc, copy, json, math, time, inspect, logging
 from dataclasses import dataclass, field, asdict, replace
 from pathlib import Path
 from typing import Literal, Sequence
@@ -21,8 +21,8 @@ logger = logging.getLogger(__name__)
 
 # %% auto #0
 __all__ = ['logger', 'ATTENTION_PROJECTIONS', 'find_target_modules', 'n_blocks', 'LoraTrainConfig', 'prepare_tokenizer', 'encode',
-           'LoraClassifier', 'pooled_features', 'block_inputs', 'TopBlocks', 'add_lora', 'LoraRun', 'train_lora',
-           'predict', 'evaluate', 'lora_gain', 'logistic_cv', 'lora_benchmark', 'save_lora', 'load_lora',
+           'LoraClassifier', 'pooled_features', 'block_inputs', 'TokenEmbeddings', 'TopBlocks', 'add_lora', 'LoraRun',
+           'train_lora', 'predict', 'evaluate', 'lora_gain', 'logistic_cv', 'lora_benchmark', 'save_lora', 'load_lora',
            'merge_adapter']
 
 # %% ../nbs/07_lora.ipynb #76cd05e1
@@ -189,13 +189,16 @@ def block_inputs(model:nn.Module, # causal LM (frozen; adapters, if any, must no
                  texts:Sequence[str], # N texts
                  start:int, # block index: the hidden state *entering* block `start` is kept (0 = the embeddings)
                  *, max_length:int=128, batch_size:int=16, device=None, progress:bool=False,
-                ) -> list[torch.Tensor]: # N tensors [T_n, d] float32 (real tokens only, in text order)
+                ) -> Sequence[torch.Tensor]: # N tensors [T_n, d] float32 (real tokens only, in text order); for `start = 0` a `TokenEmbeddings`
     "Hidden states entering block `start` (`hidden_states[start]`) for every text: computed once, replayed by `TopBlocks` at every step."
     L = n_blocks(model)
     if not 0 <= start < L: raise ValueError(f"start must be in 0…{L - 1} (the model has {L} blocks), got {start}")
     prepare_tokenizer(tokenizer, model)
     bb = _backbone(model.get_base_model() if hasattr(model, "get_base_model") else model)
     dev = device or next(bb.parameters()).device
+    if start == 0: # the embeddings: keep the token ids and look the embeddings up when used (N·T ids, not N·T·d floats)
+        lazy = TokenEmbeddings.of(bb, tokenizer, texts, max_length=max_length, batch_size=batch_size, device=dev)
+        if lazy is not None: return lazy
     out = []
     with torch.no_grad():
         for i in tqdm(range(0, len(texts), batch_size), desc="block inputs", disable=not progress):
@@ -203,6 +206,34 @@ def block_inputs(model:nn.Module, # causal LM (frozen; adapters, if any, must no
             h = bb(**b, output_hidden_states=True, use_cache=False).hidden_states[start].float()
             out += [h[j][b["attention_mask"][j].bool()].cpu() for j in range(h.shape[0])]
     return out
+
+class TokenEmbeddings(collections.abc.Sequence):
+    "The inputs of block 0 of N texts as token ids, looked up in the embedding matrix when indexed (what `block_inputs(..., start=0)` returns)."
+    def __init__(self, ids:Sequence[torch.Tensor], # N tensors [T_n] of token ids (real tokens only)
+                 embedding:nn.Module, # the model's input embedding
+                 device): # where the lookups run
+        self.ids, self.embedding, self.device = list(ids), embedding, device
+    def __len__(self): return len(self.ids)
+    def __getitem__(self, i): # [T_n, d] float32 on `device`, equal to `hidden_states[0]` of the text's real tokens
+        if isinstance(i, slice): return [self[j] for j in range(*i.indices(len(self)))]
+        with torch.no_grad(): return self.embedding(self.ids[i].to(self.device)).float()
+    @property
+    def nbytes(self) -> int: return sum(t.numel() * t.element_size() for t in self.ids) # what is held: the ids
+    @classmethod
+    def of(cls, bb:nn.Module, tokenizer, texts:Sequence[str], *, max_length:int, batch_size:int, device) -> "TokenEmbeddings|None":
+        "Token ids of `texts` as `encode` tokenizes them; None when the model's `hidden_states[0]` is not the plain lookup (e.g. scaled embeddings)."
+        emb = bb.get_input_embeddings() if hasattr(bb, "get_input_embeddings") else None
+        if emb is None: return None
+        ids = []
+        for i in range(0, len(texts), batch_size):
+            b = encode(tokenizer, texts[i:i + batch_size], max_length, "cpu")
+            ids += [b["input_ids"][j][b["attention_mask"][j].bool()].clone() for j in range(len(b["input_ids"]))]
+        if not ids: return cls(ids, emb, device)
+        with torch.no_grad(): # one text checks that the lookup is what the model feeds block 0
+            one = ids[0][None].to(device)
+            h0 = bb(input_ids=one, attention_mask=torch.ones_like(one), output_hidden_states=True, use_cache=False).hidden_states[0][0].float()
+        lazy = cls(ids, emb, device)
+        return lazy if torch.equal(lazy[0], h0) else None
 
 def _pad_states(states:Sequence[torch.Tensor], device) -> dict:
     "Right-pad cached states [T_n, d] into a batch, with the attention mask and position ids `encode` would give."
@@ -313,7 +344,7 @@ def _step_inputs(clf, tokenizer, texts, cfg, dev, progress, inputs=None, feature
     if cfg.top_blocks is None:
         return lambda idx: clf(**encode(tokenizer, [texts[i] for i in idx], cfg.max_length, dev))
     start = n_blocks(base) - cfg.top_blocks
-    states = block_inputs(base, tokenizer, texts, start, max_length=cfg.max_length, device=dev, progress=progress) if inputs is None else list(inputs)
+    states = block_inputs(base, tokenizer, texts, start, max_length=cfg.max_length, device=dev, progress=progress) if inputs is None else (inputs if isinstance(inputs, TokenEmbeddings) else list(inputs))
     if len(states) != len(texts): raise ValueError(f"inputs must hold one tensor per text ({len(texts)}), got {len(states)}")
     top = TopBlocks(clf.lm, start)
     return lambda idx: clf.head(top(**_pad_states([states[i] for i in idx], dev)))

@@ -125,7 +125,7 @@ def memory_plan(config, # anything `model_shapes` reads, or a `PaperModel`
                 *, n_params:float|None=None, # parameters in billions; default the `PaperModel`'s, else estimated from the shapes
                 dtype:torch.dtype=torch.bfloat16, # weights and activations (`pick_dtype`)
                 n_classes:int=2, # C, columns of S_xy
-                n_texts:int=0, # N, texts of both splits: pooled features [N, L+1, d] and LoRA's cached embeddings, float32 on the CPU
+                n_texts:int=0, # N, texts of both splits: pooled features [N, L+1, d] (float32, on the CPU), the probes and LoRA's inputs
                 batch_size:int=8, # B, texts per forward pass of the moment pass
                 max_length:int=512, # T, tokens per text
                 layers:int|Sequence[int]|None=None, # hidden states whose moments are kept: a count or indices; default all L+1
@@ -136,6 +136,7 @@ def memory_plan(config, # anything `model_shapes` reads, or a `PaperModel`
                 lora_batch_size:int=1, # b, texts per LoRA step (the paper: 1)
                 lora_max_length:int|None=None, # tokens per LoRA text; default `max_length`
                 lora_r:int=32, # adapter rank
+                lora_top_blocks:int|None=None, # blocks LoRA adapts (`StudyConfig.lora_top_blocks`): None = all (the inputs are token ids, embeddings looked up when used); m < L: the hidden states entering block L − m are cached
                 optimizer:Literal["adafactor", "adam"]="adafactor", # adafactor: factored states (negligible); adam: two per parameter
                 free_moments:bool=True, # the moments leave the GPU before LoRA, as `study_one` does; False: a caller that still holds them
                 probe_memory_gib:float|None=None, # the study's budget for the probes (`StudyConfig.probe_memory_gib`); default `ntps.probes.PROBE_MEMORY_GIB`
@@ -171,7 +172,8 @@ def memory_plan(config, # anything `model_shapes` reads, or a `PaperModel`
                  ("lora", "moments held by the study", sums_device, 0 if free_moments else mom),
                  ("lora", f"adapters, gradients, {optimizer} states", "gpu", n_lora * 4 * (2 + (2 if optimizer == "adam" else 0))),
                  ("lora", "activations for backprop", "gpu", L * b * Tl * (_ACT["d"] * d + _ACT["I"] * I + _ACT["kv"] * kv) * w),
-                 ("lora", "cached embeddings of the texts", "cpu", n_texts * Tl * d * 4), ("lora", *feats)]
+                 (("lora", "token ids of the texts", "cpu", n_texts * Tl * 8) if lora_top_blocks is None or lora_top_blocks >= L else
+                  ("lora", f"cached inputs of block {L - lora_top_blocks} (float32)", "cpu", n_texts * Tl * d * 4)), ("lora", *feats)]
     from ntps.probes import PROBE_MEMORY_GIB, probe_layer_chunk, probe_peak_bytes
     c = probe_layer_chunk(max(n_texts, 1), d, Lm, PROBE_MEMORY_GIB if probe_memory_gib is None else probe_memory_gib) # the study's chunks
     rows += [("probes", *feats), ("probes", f"probe workspace ({c} of {Lm} layers at once, float64)", "cpu", probe_peak_bytes(n_texts, d, c) if n_texts else 0)]
