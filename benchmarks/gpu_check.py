@@ -6,7 +6,8 @@ speed-up over the authors' per-text pipeline timed on a few texts, peak GPU memo
 `plan_for_gpu(lean=True)` (float32 products, sums on the CPU: speed, peak against its plan, difference to float64),
 `ntps_curve` for every layer (within a time budget),
 one LoRA step (peft; peak memory against the plan's LoRA phase); then the agreement of the moments
-computed on CUDA and on the CPU for a small model. Prints as it goes; writes `gpu_check.json` and
+computed on CUDA and on the CPU for a small model, and the study's float64 probes on CUDA against the CPU
+(seconds, largest difference). Prints as it goes; writes `gpu_check.json` and
 `gpu_check.csv` under --out (default $OUT when set).
 
     python benchmarks/gpu_check.py --out "$OUT"        # on a GPU machine, < 8 min on one H200
@@ -243,6 +244,25 @@ def agreement(dev):
     return {k: float((getattr(a, k).cpu() - getattr(b, k)).abs().max() / getattr(b, k).abs().max()) for k in ("S_xx", "S_xy", "S_cc", "S_ch")}
 
 
+def probes_check(dev, n=2000, layers=6, d=768):
+    "The study's per-layer probes and baselines (float64) on `dev` against the CPU: seconds each and the largest difference of their metrics."
+    import numpy as np
+    from ntps.probes import probe_layers, baselines
+    X = torch.randn(n, layers, d, generator=torch.Generator().manual_seed(3)); y = np.arange(n) % 4; k = 3 * n // 4
+    X[:, :, :4] += torch.nn.functional.one_hot(torch.as_tensor(y), 4)[:, None].float() # some signal
+    out, tabs = {}, {}
+    for where in (dev, torch.device("cpu")):
+        Xw = X.to(where); sync(where); t0 = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tabs[where.type] = probe_layers(Xw[:k], y[:k], Xw[k:], y[k:], n_classes=4).merge(baselines(Xw[:k], y[:k], Xw[k:], y[k:], n_classes=4), on="layer")
+        sync(where); out[f"{where.type}_s"] = time.perf_counter() - t0
+    a, b = tabs[dev.type], tabs["cpu"]
+    num = [c for c in a.select_dtypes("number").columns if c != "layer"]
+    out["max_abs_diff"] = float(np.nanmax(np.abs(a[num].to_numpy(float) - b[num].to_numpy(float))))
+    return out
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--out", default=os.environ.get("OUT"), help="folder for gpu_check.json / .csv (default $OUT)")
@@ -286,9 +306,16 @@ def main(argv=None):
         except Exception as e: agree = dict(error=f"{type(e).__name__}: {e}"[:300]); log(f"  CUDA vs CPU agreement failed: {agree['error']}")
     elif dev.type != "cuda":
         agreement(dev); log("  CUDA vs CPU agreement: needs a CUDA device (code path run CPU against CPU)")
+    probes = None
+    if time.perf_counter() < deadline + 60:
+        try:
+            probes = probes_check(dev, *((200, 3, 64) if args.tiny else ()))
+            log(f"  probes + baselines (float64): {dev.type} {probes[dev.type + '_s']:.1f}s, cpu {probes['cpu_s']:.1f}s, "
+                f"largest metric difference {probes['max_abs_diff']:.1e}")
+        except Exception as e: probes = dict(error=f"{type(e).__name__}: {e}"[:300]); log(f"  probes check failed: {probes['error']}")
     total = time.perf_counter() - start
     log(f"done in {total:.0f}s" + (f"; skipped {skipped}" if skipped else ""))
-    res = dict(info=info, args=vars(args), total_s=total, skipped=skipped, models=rows, cuda_vs_cpu=agree)
+    res = dict(info=info, args=vars(args), total_s=total, skipped=skipped, models=rows, cuda_vs_cpu=agree, probes=probes)
     if args.out:
         import pandas as pd
         out = Path(args.out); out.mkdir(parents=True, exist_ok=True)

@@ -139,6 +139,7 @@ def memory_plan(config, # anything `model_shapes` reads, or a `PaperModel`
                 lora_top_blocks:int|None=None, # blocks LoRA adapts (`StudyConfig.lora_top_blocks`): None = all (the inputs are token ids, embeddings looked up when used); m < L: the hidden states entering block L − m are cached
                 optimizer:Literal["adafactor", "adam"]="adafactor", # adafactor: factored states (negligible); adam: two per parameter
                 free_moments:bool=True, # the moments leave the GPU before LoRA, as `study_one` does; False: a caller that still holds them
+                probe_device:Literal["gpu", "cpu"]="gpu", # where the per-layer probes compute (`StudyConfig.probe_device`: the model's device by default)
                 probe_memory_gib:float|None=None, # the study's budget for the probes (`StudyConfig.probe_memory_gib`); default `ntps.probes.PROBE_MEMORY_GIB`
                ) -> MemoryPlan:
     "Memory of one model's study, phase by phase: the moment pass, the scores, LoRA (a copy of the model) and the probes."
@@ -147,6 +148,7 @@ def memory_plan(config, # anything `model_shapes` reads, or a `PaperModel`
         if not isinstance(v, int) or v < 1: raise ValueError(f"{f} must be an integer >= 1, got {v!r}")
     if not isinstance(n_texts, int) or n_texts < 0: raise ValueError(f"n_texts must be an integer >= 0, got {n_texts!r}")
     if sums_device not in ("gpu", "cpu"): raise ValueError(f"sums_device must be 'gpu' or 'cpu', got {sums_device!r}")
+    if probe_device not in ("gpu", "cpu"): raise ValueError(f"probe_device must be 'gpu' or 'cpu', got {probe_device!r}")
     if optimizer not in ("adafactor", "adam"): raise ValueError(f"optimizer must be 'adafactor' or 'adam', got {optimizer!r}")
     Lm = L + 1 if layers is None else (layers if isinstance(layers, int) else len(layers))
     if not 1 <= Lm <= L + 1: raise ValueError(f"layers must select 1…{L + 1} hidden states, got {layers!r}")
@@ -176,7 +178,8 @@ def memory_plan(config, # anything `model_shapes` reads, or a `PaperModel`
                   ("lora", f"cached inputs of block {L - lora_top_blocks} (float32)", "cpu", n_texts * Tl * d * 4)), ("lora", *feats)]
     from ntps.probes import PROBE_MEMORY_GIB, probe_layer_chunk, probe_peak_bytes
     c = probe_layer_chunk(max(n_texts, 1), d, Lm, PROBE_MEMORY_GIB if probe_memory_gib is None else probe_memory_gib) # the study's chunks
-    rows += [("probes", *feats), ("probes", f"probe workspace ({c} of {Lm} layers at once, float64)", "cpu", probe_peak_bytes(n_texts, d, c) if n_texts else 0)]
+    rows += [("probes", "weights (the model stays loaded)", "gpu", weights), ("probes", *feats),
+             ("probes", f"probe workspace ({c} of {Lm} layers at once, float64)", probe_device, probe_peak_bytes(n_texts, d, c) if n_texts else 0)]
     items = pd.DataFrame(rows, columns=["phase", "item", "device", "bytes"]).astype({"bytes": "int64"})
     return MemoryPlan(items, dict(n_params=n_params, dtype=dtype, n_classes=n_classes, n_texts=n_texts, batch_size=B, max_length=T, layers=Lm,
                                   moment_dtype=moment_dtype, sums_device=sums_device, lora=lora, lora_batch_size=b, lora_max_length=Tl))

@@ -201,6 +201,7 @@ class StudyConfig:
     device:str|None=None # device for the model; default its own
     layers:tuple|None=None # hidden-state indices to score (0 = embeddings, negative count from the end); None = all L+1. The last layer and the pre-registered ⌊2L/3⌉ are always added (the head probe, LoRA's NTPS and the pre-registered summary read them)
     sums_device:str|None=None # where the float64 moment sums live, e.g. "cpu" while the model runs on a GPU (frees (L+1)·3d² float64 of GPU memory); default the model's device
+    probe_device:str|None=None # where the per-layer probes and baselines compute (float64): None = where the model runs (a GPU when it has one), "cpu" to keep them off it; the head probe stays on the CPU (its dropout stream is the CPU's)
     probe_memory_gib:float=PROBE_MEMORY_GIB # memory the per-layer probes and baselines may use at once: their layers are fitted in chunks that fit (`ntps.probes.probe_layer_chunk`; same results)
     moment_dtype:Literal["float64", "float32"]="float64" # dtype of the per-batch products (the sums are float64 either way; float32 is faster on a GPU)
     def __post_init__(self):
@@ -222,6 +223,7 @@ class StudyConfig:
         if not isinstance(self.ridge_grid, (tuple, list)): raise TypeError(f"StudyConfig.ridge_grid must be a list of positive numbers, got {self.ridge_grid!r}")
         if any(isinstance(r, bool) or not isinstance(r, (int, float)) or r <= 0 for r in self.ridge_grid): raise ValueError(f"StudyConfig.ridge_grid must hold positive numbers, got {self.ridge_grid!r}")
         object.__setattr__(self, "ridge_grid", tuple(float(r) for r in self.ridge_grid))
+        if self.probe_device is not None and not isinstance(self.probe_device, str): raise TypeError(f"StudyConfig.probe_device must be a string such as 'cpu' or None, got {self.probe_device!r}")
         if self.sums_device is not None and not isinstance(self.sums_device, str): raise TypeError(f"StudyConfig.sums_device must be a string such as 'cpu' or None, got {self.sums_device!r}")
         if isinstance(self.probe_memory_gib, bool) or not isinstance(self.probe_memory_gib, (int, float)) or not self.probe_memory_gib > 0:
             raise ValueError(f"StudyConfig.probe_memory_gib must be a number > 0, got {self.probe_memory_gib!r}")
@@ -294,7 +296,7 @@ def _part_fingerprint(model:str, weights:str|None, key:str, source, ds, config) 
     "What made a part file: model and weight hash, dataset name, source and content hash, and the settings (the device aside)."
     return dict(model=model, weights=weights, dataset=key, source=str(source), data=ds.fingerprint,
                 config=json.loads(json.dumps({k: v for k, v in asdict(config).items()
-                                              if k not in ("device", "sums_device") and not (k in _LATER and v == _LATER[k])})))
+                                              if k not in ("device", "sums_device", "probe_device") and not (k in _LATER and v == _LATER[k])})))
 
 
 # %% ../nbs/08_study.ipynb #c7a1d004
@@ -364,14 +366,14 @@ def study_one(model, tokenizer, # a loaded causal LM and its tokenizer
     _, Fte = collect_moments(model, tokenizer, list(ds.test_texts), yte, keep_features=True, **kw)
     names = np.arange(Ftr.shape[1]) if lays is None else np.asarray(lays) # hidden-state index of each stored layer
     cur = _curves(mom, Ftr, ytr, config).assign(layer=lambda d: names[d.layer.values])
-    pk = _probe_chunks(len(ytr) + len(yte), Ftr.shape[-1], len(names), config)
+    pk = _probe_chunks(len(ytr) + len(yte), Ftr.shape[-1], len(names), config) | dict(device=_probe_device(model, config))
     per_layer = _pivot_probes(probe_layers(Ftr, ytr, Fte, yte, n_classes=C, layers=names, **pk)).merge(baselines(Ftr, ytr, Fte, yte, n_classes=C, layers=names, **pk), on="layer")
     df = cur.merge(per_layer, on="layer", how="left")
     extra = dict(model=model_name, dataset=ds.name, n_train=len(ytr), n_test=len(yte), n_classes=C, d=int(Ftr.shape[-1]))
     if config.head_probe: # the last stored layer is the last layer (`_study_layers` keeps it)
         hp = head_probe(Ftr, ytr, Fte, yte, config=HeadProbeConfig(epochs=config.head_epochs, seed=config.seed), n_classes=C)
         extra["linear_acc"] = float(hp.linear_acc)
-    sub = pair_subtasks(mom, Ftr, ytr, Fte, yte, ds.classes, config, parent=ds.name, layer_ids=names) if config.subtasks and C > 2 else None
+    sub = pair_subtasks(mom, Ftr, ytr, Fte, yte, ds.classes, config, parent=ds.name, layer_ids=names, device=pk["device"]) if config.subtasks and C > 2 else None
     del mom, Ftr, Fte # LoRA needs the memory (its plan in `ntps.paper.memory_plan` assumes the moments are freed)
     if config.lora:
         gc.collect()
@@ -388,6 +390,11 @@ def _probe_chunks(n_texts:int, d:int, n_layers:int, config) -> dict:
     from ntps.probes import probe_layer_chunk
     c = probe_layer_chunk(n_texts, d, n_layers, config.probe_memory_gib)
     return {} if c >= n_layers else dict(layer_chunk=c)
+
+def _probe_device(model, config) -> torch.device:
+    "Where the per-layer probes run: `config.probe_device`, else where the model runs."
+    if config.probe_device is not None: return torch.device(config.probe_device)
+    return torch.device(config.device) if config.device is not None else next(model.parameters()).device
 
 def _study_layers(model, layers) -> list[int]|None:
     "`StudyConfig.layers` as sorted hidden-state indices, with the last layer L and the pre-registered ⌊2L/3⌉ added; None = all."
@@ -408,6 +415,7 @@ def pair_subtasks(mom, # `Moments` of the parent task's training texts (V comes 
                   min_per_class:int=8, # skip a pair with fewer training texts in a class
                   parent:str="task", # the parent's name (stored in `parent`; sub-task names are `parent|a vs b`)
                   layer_ids:Sequence[int]|None=None, # hidden-state index of each stored layer (a `StudyConfig.layers` subset); default 0…L
+                  device=None, # where the probes compute; default the CPU
                  ) -> pd.DataFrame: # rows like `study_one`'s (curves, probes, baselines) with `parent` and `dataset` per pair
     "Every two-class sub-task of a multi-class task, from features already computed: S_xx and S_xy of the pair's texts, V of the parent."
     from itertools import combinations
@@ -426,7 +434,7 @@ def pair_subtasks(mom, # `Moments` of the parent task's training texts (V comes 
                    S_cc=torch.as_tensor(mom.S_cc)[lays], S_ch=torch.as_tensor(mom.S_ch)[lays])
         cur = _curves(SimpleNamespace(**sub), X.float(), y2, config)
         cur["layer"] = names[lays][cur.layer.values]
-        pk = _probe_chunks(len(itr) + len(ite), Ftr.shape[-1], len(lays), config)
+        pk = _probe_chunks(len(itr) + len(ite), Ftr.shape[-1], len(lays), config) | dict(device=device)
         pl = _pivot_probes(probe_layers(Ftr[itr][:, lays], y2, Fte[ite][:, lays], y2te, n_classes=2, layers=names[lays], **pk))
         pl = pl.merge(baselines(Ftr[itr][:, lays], y2, Fte[ite][:, lays], y2te, n_classes=2, layers=names[lays], **pk), on="layer")
         out.append(cur.merge(pl, on="layer", how="left").assign(dataset=f"{parent}|{classes[a]} vs {classes[b]}", parent=parent,
