@@ -12,7 +12,7 @@ import torch
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['Context', 'batch_moments', 'reference_moments', 'Moments', 'MomentAccumulator', 'atomic_write']
+__all__ = ['Context', 'batch_moments', 'reference_moments', 'Moments', 'MomentAccumulator', 'atomic_write', 'moments_file_bytes']
 
 # %% ../nbs/02_stats.ipynb #38530280
 Context = Literal["prefix_sum", "prefix_mean", "last_token"]
@@ -520,3 +520,24 @@ def load(cls:MomentAccumulator, path:str|Path, # a file written by `MomentAccumu
         if z is None or tuple(z.shape) != tuple(s["sum_h"].shape): raise ValueError(f"moment file {path} is compact but its sum_h.frame is missing or malformed")
         acc.sum_h_frame = z.to(device or "cpu", torch.float64)
     return acc
+
+# %% ../nbs/02_stats.ipynb #b2c3d4e2
+def moments_file_bytes(n_layers:int, # L+1 stored layers (or fewer, `layers=`)
+                       d:int, # hidden size
+                       n_classes:int, # C (columns of S_xy)
+                       *, layout:Literal["full", "packed", "compact"]="packed", # ntps 0.1.0's full sums, the default packed file, or `compact=True`
+                       precision:Literal["float64", "float32"]="float64", # storage dtype
+                       n_texts:int|None=None, # N (compact only: `S_xx` is stored as a factor when N < (d+1)/2)
+                       n_pairs:int|None=None, # next-token pairs (compact only: likewise for `S_cc`)
+                      ) -> int: # bytes of the tensors
+    "Bytes of the tensors of a moments file, from the shapes: exact for `full` and `packed`, an upper bound for `compact`."
+    if layout not in ("full", "packed", "compact"): raise ValueError(f"layout must be 'full', 'packed' or 'compact', got {layout!r}")
+    if precision not in ("float64", "float32"): raise ValueError(f"precision must be 'float64' or 'float32', got {precision!r}")
+    for v, nm in ((n_layers, "n_layers"), (d, "d"), (n_classes, "n_classes")):
+        if isinstance(v, bool) or not isinstance(v, int) or v < 1: raise ValueError(f"{nm} must be a positive integer, got {v!r}")
+    if layout == "compact" and (n_texts is None or n_pairs is None): raise ValueError("the compact layout's size needs n_texts and n_pairs")
+    tri = d * (d + 1) // 2
+    sym = lambda r: tri if layout != "compact" or 2 * r >= d + 1 else d * r # a factor only below half rank
+    per_layer = {"full": 3 * d * d, "packed": 2 * tri + d * d}.get(layout) or (tri + sym(n_texts) + sym(n_pairs) + d) # compact: R of S_ch, Qᵀ·sum_h
+    return (n_layers * (per_layer + d * n_classes + 3 * d) + n_classes) * (8 if precision == "float64" else 4)
+
