@@ -366,14 +366,15 @@ def study_one(model, tokenizer, # a loaded causal LM and its tokenizer
     _, Fte = collect_moments(model, tokenizer, list(ds.test_texts), yte, keep_features=True, **kw)
     names = np.arange(Ftr.shape[1]) if lays is None else np.asarray(lays) # hidden-state index of each stored layer
     cur = _curves(mom, Ftr, ytr, config).assign(layer=lambda d: names[d.layer.values])
-    pk = _probe_chunks(len(ytr) + len(yte), Ftr.shape[-1], len(names), config) | dict(device=_probe_device(model, config))
-    per_layer = _pivot_probes(probe_layers(Ftr, ytr, Fte, yte, n_classes=C, layers=names, **pk)).merge(baselines(Ftr, ytr, Fte, yte, n_classes=C, layers=names, **pk), on="layer")
+    pk, pdev = _probe_chunks(len(ytr) + len(yte), Ftr.shape[-1], len(names), config), _probe_device(model, config)
+    per_layer = _on_device(lambda dev: _pivot_probes(probe_layers(Ftr, ytr, Fte, yte, n_classes=C, layers=names, **pk, device=dev)).merge(
+        baselines(Ftr, ytr, Fte, yte, n_classes=C, layers=names, **pk, device=dev), on="layer"), pdev)
     df = cur.merge(per_layer, on="layer", how="left")
     extra = dict(model=model_name, dataset=ds.name, n_train=len(ytr), n_test=len(yte), n_classes=C, d=int(Ftr.shape[-1]))
     if config.head_probe: # the last stored layer is the last layer (`_study_layers` keeps it)
         hp = head_probe(Ftr, ytr, Fte, yte, config=HeadProbeConfig(epochs=config.head_epochs, seed=config.seed), n_classes=C)
         extra["linear_acc"] = float(hp.linear_acc)
-    sub = pair_subtasks(mom, Ftr, ytr, Fte, yte, ds.classes, config, parent=ds.name, layer_ids=names, device=pk["device"]) if config.subtasks and C > 2 else None
+    sub = pair_subtasks(mom, Ftr, ytr, Fte, yte, ds.classes, config, parent=ds.name, layer_ids=names, device=pdev) if config.subtasks and C > 2 else None
     del mom, Ftr, Fte # LoRA needs the memory (its plan in `ntps.paper.memory_plan` assumes the moments are freed)
     if config.lora:
         gc.collect()
@@ -395,6 +396,16 @@ def _probe_device(model, config) -> torch.device:
     "Where the per-layer probes run: `config.probe_device`, else where the model runs."
     if config.probe_device is not None: return torch.device(config.probe_device)
     return torch.device(config.device) if config.device is not None else next(model.parameters()).device
+
+def _on_device(f:Callable, device:torch.device):
+    "`f(device)`; when it fails on an accelerator (out of memory, …) a warning says so and `f` reruns on the CPU."
+    try: return f(device)
+    except RuntimeError as e:
+        if device.type == "cpu": raise
+        warnings.warn(f"the probes failed on {device} ({type(e).__name__}: {str(e)[:200]}); running them on the CPU", stacklevel=2)
+        gc.collect()
+        if torch.cuda.is_available(): torch.cuda.empty_cache()
+        return f(torch.device("cpu"))
 
 def _study_layers(model, layers) -> list[int]|None:
     "`StudyConfig.layers` as sorted hidden-state indices, with the last layer L and the pre-registered ⌊2L/3⌉ added; None = all."
@@ -434,9 +445,10 @@ def pair_subtasks(mom, # `Moments` of the parent task's training texts (V comes 
                    S_cc=torch.as_tensor(mom.S_cc)[lays], S_ch=torch.as_tensor(mom.S_ch)[lays])
         cur = _curves(SimpleNamespace(**sub), X.float(), y2, config)
         cur["layer"] = names[lays][cur.layer.values]
-        pk = _probe_chunks(len(itr) + len(ite), Ftr.shape[-1], len(lays), config) | dict(device=device)
-        pl = _pivot_probes(probe_layers(Ftr[itr][:, lays], y2, Fte[ite][:, lays], y2te, n_classes=2, layers=names[lays], **pk))
-        pl = pl.merge(baselines(Ftr[itr][:, lays], y2, Fte[ite][:, lays], y2te, n_classes=2, layers=names[lays], **pk), on="layer")
+        pk = _probe_chunks(len(itr) + len(ite), Ftr.shape[-1], len(lays), config)
+        Xa, Xb = Ftr[itr][:, lays], Fte[ite][:, lays]
+        pl = _on_device(lambda dev: _pivot_probes(probe_layers(Xa, y2, Xb, y2te, n_classes=2, layers=names[lays], **pk, device=dev)).merge(
+            baselines(Xa, y2, Xb, y2te, n_classes=2, layers=names[lays], **pk, device=dev), on="layer"), torch.device(device or "cpu"))
         out.append(cur.merge(pl, on="layer", how="left").assign(dataset=f"{parent}|{classes[a]} vs {classes[b]}", parent=parent,
                                                               n_train=len(itr), n_test=len(ite), n_classes=2))
     return pd.concat(out, ignore_index=True) if out else pd.DataFrame()
