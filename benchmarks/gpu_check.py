@@ -196,8 +196,7 @@ def check_model(name, family, kw, args, dev, dtype, deadline):
             lp = memory_plan(model.config, n_params=n_params / 1e9, dtype=dtype, n_classes=4, n_texts=args.texts, batch_size=args.batch,
                              max_length=args.length, test_split=False, lora=False, moment_dtype=torch.float32, sums_device="cpu").peaks() / 2**30
             row["lean_plan_GiB"] = float(max(lp.gpu["moments"], lp.gpu.get("scores", 0)))
-            row["lean_max_rel_diff"] = max(float((getattr(lean, k).cpu() - getattr(mom, k).cpu()).abs().max() / getattr(mom, k).abs().max())
-                                           for k in ("S_xx", "S_xy", "S_cc", "S_ch"))
+            row["lean_max_rel_diff"] = max(rel_diff(lean, mom).values())
             del lean
             log(f"  {name}: lean moments (float32 products, sums on the CPU) {N_tok / row['lean_moments_s']:.0f} tok/s, "
                 f"peak {row['lean_peak_GiB']:.2f} GiB vs plan {row['lean_plan_GiB']:.2f} GiB, max relative difference to float64 {row['lean_max_rel_diff']:.1e}")
@@ -228,6 +227,11 @@ def check_model(name, family, kw, args, dev, dtype, deadline):
     return row
 
 
+def rel_diff(a, b) -> dict:
+    "Largest difference of each moment of `a` from `b`, relative to `b`'s largest entry."
+    return {k: float((getattr(a, k).cpu() - getattr(b, k).cpu()).abs().max() / getattr(b, k).abs().max()) for k in ("S_xx", "S_xy", "S_cc", "S_ch")}
+
+
 def agreement(dev):
     "Largest relative difference between the moments of one small float32 model computed on `dev` and on the CPU."
     from ntps.extract import char_tokenizer, collect_moments
@@ -241,7 +245,7 @@ def agreement(dev):
             warnings.simplefilter("ignore")
             out[where.type] = collect_moments(m, tok, texts, labels, batch_size=16, max_length=128, progress=False)
     a, b = out[dev.type], out["cpu"]
-    return {k: float((getattr(a, k).cpu() - getattr(b, k)).abs().max() / getattr(b, k).abs().max()) for k in ("S_xx", "S_xy", "S_cc", "S_ch")}
+    return rel_diff(a, b)
 
 
 def probes_check(dev, n=2000, layers=6, d=768):

@@ -264,8 +264,8 @@ def _pcol(name:str) -> str: return name.removesuffix("_z").removesuffix("_excess
 
 def _fixed_cell(cur:pd.DataFrame, n_classes:int) -> pd.Series:
     "The row of the pre-registered cell: layer ⌊2L/3⌉ and the smallest k ≥ C (`ntps.study.preregistered_config`)."
-    from ntps.study import preregistered_config
-    have = sorted(int(l) for l in cur.layer.unique()); lay = int(round(2 / 3 * max(have)))
+    from ntps.study import preregistered_config, _prereg_layer
+    have = sorted(int(l) for l in cur.layer.unique()); lay = _prereg_layer(max(have))
     if lay not in have: raise ValueError(f"the pre-registered layer ⌊2L/3⌉ = {lay} is not among the file's layers {have} (collect it: `ntps moments --layers`)")
     lay, k = preregistered_config(cur.assign(dataset="", n_classes=n_classes))[""] # one rule for the study and the CLI
     return cur[(cur.layer == lay) & (cur.k == k)].iloc[0]
@@ -367,16 +367,15 @@ def probe(model:str, # bundled name, hub id or local model folder
           quiet:bool=False, # no progress bars or summary
          ) -> Path: # the output folder
     "Per-layer least-squares and logistic probes, baselines (LogME, H-score, RankMe, kNN) and the head probe."
-    from ntps.probes import probe_layers, baselines, head_probe, HeadProbeConfig
-    from ntps.study import _pivot_probes, _probe_chunks, StudyConfig
+    from ntps.probes import head_probe, HeadProbeConfig
+    from ntps.study import _probe_table, StudyConfig
     t0 = time.perf_counter()
     _positive(max_train=max_train, max_test=max_test, batch_size=batch_size, max_length=max_length, head_epochs=head_epochs)
     ds = _data(dataset, max_train, max_test, seed, text, label)
     m, tok = _load(model, dtype, device)
     Ftr, Fte = _features(m, tok, ds, batch_size, max_length, exclude_bos, device, not quiet)
     ytr, yte, C = np.asarray(ds.train_labels), np.asarray(ds.test_labels), ds.n_classes
-    pk = _probe_chunks(len(ytr) + len(yte), Ftr.shape[-1], Ftr.shape[1], StudyConfig()) # layers in chunks within the study's memory budget
-    tab = _pivot_probes(probe_layers(Ftr, ytr, Fte, yte, n_classes=C, **pk)).merge(baselines(Ftr, ytr, Fte, yte, n_classes=C, **pk), on="layer")
+    tab = _probe_table(Ftr, ytr, Fte, yte, C, None, StudyConfig(), "cpu") # layers in chunks within the study's memory budget
     tab.insert(0, "dataset", ds.name); tab.insert(0, "model", model)
     out = Path(out or f"probe_{_slug(model)}__{_slug(dataset)}")
     info = dict(model=model, dataset=ds.name, n_train=len(ytr), n_test=len(yte), n_classes=C) | _val_layer(Ftr, ytr, C, seed, tab.layer.tolist())

@@ -215,7 +215,7 @@ def plan_for_gpu(gib:float, # GPU memory available, GiB (`gpu_memory_gib()` for 
     for m in models:
         B = fit_batch_size(m, gib, **kwargs)
         if B is None and lean:
-            B = fit_batch_size(m, gib, **(kwargs | dict(moment_dtype=torch.float32, sums_device="cpu")))
+            B = fit_batch_size(m, gib, **(kwargs | dict(LEAN, moment_dtype=getattr(torch, LEAN["moment_dtype"])))) # the plan takes a torch dtype
             B = None if B is None else dict(LEAN, batch_size=B)
         out[m.name] = B
     return out

@@ -14,7 +14,7 @@ import pandas as pd
 import torch
 import scipy.stats
 from . import MAX_TRAIN, MAX_TEST, BATCH_SIZE, MAX_LENGTH # one set of defaults for the whole pipeline (also the CLI's)
-from .probes import PROBE_MEMORY_GIB
+from .probes import PROBE_MEMORY_GIB, probe_layer_chunk
 
 # %% auto #0
 __all__ = ['Method', 'RECOMMENDED', 'RECOMMENDED_LABEL', 'NTPS_VARIANTS', 'correlation', 'SelectionResult', 'selection_study',
@@ -242,6 +242,9 @@ def k_grid(K:int, # largest k
     g = np.unique(np.round(np.sqrt(2) ** np.arange(0, 2 * np.log2(K) + 2)).astype(int))
     return np.unique(np.r_[g[g <= K], K])
 
+def _prereg_layer(L:int, depth:float=2 / 3) -> int: return int(round(depth * L)) # the pre-registered layer ⌊depth·L⌉ of hidden states 0…L
+
+
 # %% ../nbs/08_study.ipynb #4455d1c8
 def _slug(s) -> str: return re.sub(r"[^A-Za-z0-9_.-]+", "-", str(s)).strip("-")
 
@@ -356,7 +359,7 @@ def study_one(model, tokenizer, # a loaded causal LM and its tokenizer
              ) -> pd.DataFrame: # one row per (layer, k): NTPS variants and their nulls, per-layer probe metrics and baselines, head probe, LoRA, [sub-tasks]
     "Everything the study needs for one (model, dataset), from one pass over the train texts and one over the test texts."
     from ntps.extract import collect_moments
-    from ntps.probes import probe_layers, baselines, head_probe, HeadProbeConfig
+    from ntps.probes import head_probe, HeadProbeConfig
     t0 = time.perf_counter()
     ytr, yte, C = np.asarray(ds.train_labels), np.asarray(ds.test_labels), ds.n_classes
     lays = _study_layers(model, config.layers)
@@ -366,9 +369,8 @@ def study_one(model, tokenizer, # a loaded causal LM and its tokenizer
     _, Fte = collect_moments(model, tokenizer, list(ds.test_texts), yte, keep_features=True, **kw)
     names = np.arange(Ftr.shape[1]) if lays is None else np.asarray(lays) # hidden-state index of each stored layer
     cur = _curves(mom, Ftr, ytr, config).assign(layer=lambda d: names[d.layer.values])
-    pk, pdev = _probe_chunks(len(ytr) + len(yte), Ftr.shape[-1], len(names), config), _probe_device(model, config)
-    per_layer = _on_device(lambda dev: _pivot_probes(probe_layers(Ftr, ytr, Fte, yte, n_classes=C, layers=names, **pk, device=dev)).merge(
-        baselines(Ftr, ytr, Fte, yte, n_classes=C, layers=names, **pk, device=dev), on="layer"), pdev)
+    pdev = _probe_device(model, config)
+    per_layer = _probe_table(Ftr, ytr, Fte, yte, C, names, config, pdev)
     df = cur.merge(per_layer, on="layer", how="left")
     extra = dict(model=model_name, dataset=ds.name, n_train=len(ytr), n_test=len(yte), n_classes=C, d=int(Ftr.shape[-1]))
     if config.head_probe: # the last stored layer is the last layer (`_study_layers` keeps it)
@@ -388,9 +390,15 @@ def study_one(model, tokenizer, # a loaded causal LM and its tokenizer
 
 def _probe_chunks(n_texts:int, d:int, n_layers:int, config) -> dict:
     "`layer_chunk` for the probes within `config.probe_memory_gib`; none when every layer fits at once."
-    from ntps.probes import probe_layer_chunk
     c = probe_layer_chunk(n_texts, d, n_layers, config.probe_memory_gib)
     return {} if c >= n_layers else dict(layer_chunk=c)
+
+def _probe_table(Xtr, ytr, Xte, yte, C:int, names, config, device) -> pd.DataFrame:
+    "Per-layer probes and baselines, one row per layer: layers in chunks within `config.probe_memory_gib`, on `device` (the CPU when that fails)."
+    from ntps.probes import probe_layers, baselines
+    pk = _probe_chunks(len(ytr) + len(yte), Xtr.shape[-1], Xtr.shape[1], config)
+    return _on_device(lambda dev: _pivot_probes(probe_layers(Xtr, ytr, Xte, yte, n_classes=C, layers=names, **pk, device=dev)).merge(
+        baselines(Xtr, ytr, Xte, yte, n_classes=C, layers=names, **pk, device=dev), on="layer"), torch.device(device))
 
 def _probe_device(model, config) -> torch.device:
     "Where the per-layer probes run: `config.probe_device`, else where the model runs."
@@ -413,7 +421,7 @@ def _study_layers(model, layers) -> list[int]|None:
     from ntps.extract import _layer_ids
     L = _layer_ids(model, [-1])[0]
     if L < 0: raise ValueError("StudyConfig.layers needs a model whose config gives num_hidden_layers")
-    return sorted(set(_layer_ids(model, list(layers))) | {int(round(2 / 3 * L)), L})
+    return sorted(set(_layer_ids(model, list(layers))) | {_prereg_layer(L), L})
 
 
 # %% ../nbs/08_study.ipynb #843eb0aa
@@ -430,7 +438,6 @@ def pair_subtasks(mom, # `Moments` of the parent task's training texts (V comes 
                  ) -> pd.DataFrame: # rows like `study_one`'s (curves, probes, baselines) with `parent` and `dataset` per pair
     "Every two-class sub-task of a multi-class task, from features already computed: S_xx and S_xy of the pair's texts, V of the parent."
     from itertools import combinations
-    from ntps.probes import probe_layers, baselines
     names = np.arange(Ftr.shape[1]) if layer_ids is None else np.asarray(layer_ids)
     if len(names) != Ftr.shape[1]: raise ValueError(f"layer_ids names {len(names)} layers, the features have {Ftr.shape[1]}")
     lays = sorted({int(np.abs(names - f * names.max()).argmin()) for f in depths}) # positions of the stored layers nearest each depth
@@ -445,10 +452,7 @@ def pair_subtasks(mom, # `Moments` of the parent task's training texts (V comes 
                    S_cc=torch.as_tensor(mom.S_cc)[lays], S_ch=torch.as_tensor(mom.S_ch)[lays])
         cur = _curves(SimpleNamespace(**sub), X.float(), y2, config)
         cur["layer"] = names[lays][cur.layer.values]
-        pk = _probe_chunks(len(itr) + len(ite), Ftr.shape[-1], len(lays), config)
-        Xa, Xb = Ftr[itr][:, lays], Fte[ite][:, lays]
-        pl = _on_device(lambda dev: _pivot_probes(probe_layers(Xa, y2, Xb, y2te, n_classes=2, layers=names[lays], **pk, device=dev)).merge(
-            baselines(Xa, y2, Xb, y2te, n_classes=2, layers=names[lays], **pk, device=dev), on="layer"), torch.device(device or "cpu"))
+        pl = _probe_table(Ftr[itr][:, lays], y2, Fte[ite][:, lays], y2te, 2, names[lays], config, device or "cpu")
         out.append(cur.merge(pl, on="layer", how="left").assign(dataset=f"{parent}|{classes[a]} vs {classes[b]}", parent=parent,
                                                               n_train=len(itr), n_test=len(ite), n_classes=2))
     return pd.concat(out, ignore_index=True) if out else pd.DataFrame()
@@ -498,7 +502,7 @@ def preregistered_config(res:pd.DataFrame, # a `run_study` table (one model)
     if not 0 <= depth <= 1: raise ValueError(f"depth must be in [0, 1], got {depth}")
     out = {}
     for d, g in res.groupby("dataset"):
-        lay = int(round(depth * g.layer.max()))
+        lay = _prereg_layer(g.layer.max(), depth)
         ks = np.sort(g[g.layer == lay].k.unique()); C = int(g.n_classes.iloc[0])
         if len(ks) == 0: raise ValueError(f"dataset {d!r} has no row at layer {lay}")
         ok = ks[ks >= C]
