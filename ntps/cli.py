@@ -12,10 +12,10 @@ from . import MAX_TRAIN, MAX_TEST, MAX_LENGTH, BATCH_SIZE # one set of defaults 
 
 
 # %% auto #0
-__all__ = ['logger', 'np', 'pd', 'Dtype', 'DEMO_TASKS', 'COMMANDS', 'UsageError', 'atomic_write', 'write_table', 'write_text',
-           'save_figure', 'command_parser', 'moments', 'curve_figure', 'log_k_subset', 'heatmap_figure', 'score',
-           'probe', 'lora', 'fixed_points', 'scatter_figure', 'forest_figure', 'write_report', 'markdown_to_html',
-           'report', 'study_config', 'study', 'demo', 'run_pipeline', 'overview', 'main']
+__all__ = ['logger', 'np', 'pd', 'Dtype', 'STUDY_FILES', 'DEMO_TASKS', 'COMMANDS', 'UsageError', 'atomic_write', 'write_table',
+           'write_text', 'save_figure', 'command_parser', 'moments', 'curve_figure', 'log_k_subset', 'heatmap_figure',
+           'score', 'probe', 'lora', 'fixed_points', 'scatter_figure', 'forest_figure', 'write_report',
+           'markdown_to_html', 'report', 'study_config', 'study', 'demo', 'run_pipeline', 'overview', 'main']
 
 # %% ../nbs/10_cli.ipynb #87d9e920
 logger = logging.getLogger(__name__)
@@ -691,15 +691,36 @@ def _resolve(entry:str, base:Path) -> str:
     if entry.startswith("suite:") or Path(entry).is_absolute(): return entry
     return str((base / entry).resolve()) if (base / entry).exists() else entry
 
+# what a study and its report write into their folder: `--overwrite` removes these and nothing else
+STUDY_FILES = ("config.json", "results.parquet", "results.csv", "correlations.csv", "summary.md", "summary.html",
+               "*_ntps_k.png", "*_heatmap.png", "*_score_vs_acc.png", "*_forest.png", "*_tasks.csv")
+
+def _study_plan(f:Path) -> dict|None:
+    "The plan in a study folder's `config.json`, or None when the file is not one (a model's `config.json`, empty, not JSON)."
+    try: old = json.loads(f.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError): return None
+    ok = isinstance(old, dict) and all(isinstance(old.get(k), list) for k in ("models", "datasets")) and "max_train" in old
+    return old if ok else None
+
+def _clear_study(out:Path):
+    "Remove the files a study and its report wrote (`STUDY_FILES`, the parts and their sidecars); anything else in `out` stays."
+    for pat in STUDY_FILES:
+        for p in out.glob(pat):
+            if p.is_file(): p.unlink()
+    parts = out / "parts"
+    if parts.is_dir():
+        for p in list(parts.glob("*.parquet")) + list(parts.glob("*.json")): p.unlink()
+        if not any(parts.iterdir()): parts.rmdir()
+
 def _prepare(out:Path, plan:dict, overwrite:bool):
-    "One plan per folder: resume the same plan; refuse another (or a folder that is not a study's) unless `overwrite`, which empties it first."
-    import shutil
+    "One plan per folder: resume the same plan; refuse another (or a folder that is not a study's) unless `overwrite`, which removes the old study's files (never the folder)."
     if not out.exists() or not any(out.iterdir()): return
     f = out / "config.json"
-    old = json.loads(f.read_text()) if f.is_file() else None
+    old = _study_plan(f) if f.is_file() else None
     plan = json.loads(json.dumps(plan))
     if old is None:
-        raise UsageError(f"{out} is not empty and holds no study (no config.json): it is never deleted; use another --out")
+        why = "its config.json is not an ntps study's (a model folder?)" if f.exists() else "no config.json"
+        raise UsageError(f"{out} is not empty and holds no study ({why}): nothing in it is ever deleted; use another --out")
     from ntps.study import _LATER # settings added later: a folder written before them holds their defaults
     diff = sorted(k for k in set(old) | set(plan) if k not in ("device", "sums_device") and old.get(k, _LATER.get(k)) != plan.get(k, _LATER.get(k)))
     if not diff: return # the same plan: resume
@@ -707,7 +728,7 @@ def _prepare(out:Path, plan:dict, overwrite:bool):
         show = lambda v: f"{len(v)} entries" if isinstance(v, list) and len(v) > 3 else repr(v)
         raise UsageError(f"{out} holds a study with other settings ({', '.join(f'{k}: {show(old.get(k))} → {show(plan.get(k))}' for k in diff)}); "
                          "use another --out, or --overwrite to replace it")
-    shutil.rmtree(out) # --overwrite: no stale parts, tables, report or figures are left beside the new ones
+    _clear_study(out) # --overwrite: no stale parts, tables, report or figures are left beside the new ones
 
 
 # %% ../nbs/10_cli.ipynb #e5558371
@@ -715,7 +736,7 @@ def study(config:str, # TOML file: `models = [...]`, `datasets = [...]`, optiona
           out:str|None=None, # results folder; default the file's `out`, else `<file stem>_results/` next to the file
           report:bool=True, # also write the report (tables, figures, summary) into the folder
           n_perm:int=500, # permutations for the report's p-values
-          overwrite:bool=False, # replace a folder that holds a study with another plan (it is emptied first)
+          overwrite:bool=False, # replace a study in the folder made with another plan (only its own files are removed)
           quiet:bool=False, # no progress bars or summary
          ) -> Path: # the results folder
     "Run (or resume) a models × datasets study from a TOML file; results in `out/results.parquet`."
@@ -750,7 +771,7 @@ def demo(out:str="ntps-demo", # report folder
          n_perm:int=300, # permutations for the p-values
          seed:int=0, # seed of subsets, probes and permutations
          device:str|None=None, # e.g. `cuda`
-         overwrite:bool=False, # replace a folder that holds a study with another plan (it is emptied first)
+         overwrite:bool=False, # replace a study in the folder made with another plan (only its own files are removed)
          quiet:bool=False, # no progress bars or summary
         ) -> Path: # the `summary.md` file
     "The offline demo: an LLM and the bundled suite → NTPS, probes and a report with the NTPS–accuracy correlation."

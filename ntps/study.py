@@ -14,12 +14,13 @@ import pandas as pd
 import torch
 import scipy.stats
 from . import MAX_TRAIN, MAX_TEST, BATCH_SIZE, MAX_LENGTH # one set of defaults for the whole pipeline (also the CLI's)
+from .stats import atomic_write
 from .probes import PROBE_MEMORY_GIB, probe_layer_chunk
 
 # %% auto #0
 __all__ = ['Method', 'RECOMMENDED', 'RECOMMENDED_LABEL', 'NTPS_VARIANTS', 'correlation', 'SelectionResult', 'selection_study',
            'compare_predictors', 'StudyConfig', 'k_grid', 'dataset_key', 'model_identity', 'study_one', 'pair_subtasks',
-           'run_study', 'preregistered_config', 'per_dataset_targets', 'summarize']
+           'run_study', 'preregistered_config', 'per_dataset_targets', 'summarize', 'lora_gate']
 
 # %% ../nbs/08_study.ipynb #2b08c41a
 Method = Literal["spearman", "pearson", "kendall"]
@@ -252,8 +253,12 @@ def _hash(*parts, n:int=8) -> str: return __import__("hashlib").sha256("\0".join
 
 def _write_parquet(df:pd.DataFrame, path:Path):
     "Write atomically: a temporary file in the same folder, then rename."
-    from ntps.stats import atomic_write
     atomic_write(path, lambda p: df.to_parquet(p, index=False))
+
+def _read_json(path:Path):
+    "A JSON file's content, or None when it is missing, empty or damaged (a kill or a full disk mid-write): then it is rewritten."
+    try: return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError): return None
 
 def _pivot_probes(pr:pd.DataFrame) -> pd.DataFrame:
     "Probe table (layer, split, metrics) → one row per layer with `metric_split` columns."
@@ -470,7 +475,8 @@ def run_study(models:dict|Sequence[str], # {name: (model, tokenizer) or a zero-a
     if isinstance(models, (list, tuple)): models = {m: m for m in models}
     if not models or not datasets: raise ValueError("run_study needs at least one model and one dataset")
     out = Path(out); (out / "parts").mkdir(parents=True, exist_ok=True)
-    (out / "config.json").write_text(json.dumps(dict(asdict(config), models=list(models), datasets=list(map(str, datasets))), indent=1))
+    plan = json.dumps(dict(asdict(config), models=list(models), datasets=list(map(str, datasets))), indent=1)
+    atomic_write(out / "config.json", lambda p: p.write_text(plan))
     bar, loaded, ident, keys, parts = tqdm([(m, d) for m in models for d in datasets], desc="study", disable=not progress), {}, {}, {}, []
     for m, d in bar:
         ds = load_dataset(d, max_train=config.max_train, max_test=config.max_test, subsample_seed=config.seed)
@@ -480,15 +486,15 @@ def run_study(models:dict|Sequence[str], # {name: (model, tokenizer) or a zero-a
         if m not in ident: ident[m] = model_identity(_get_model(models, m, loaded) if callable(models[m]) else models[m])
         part, fp = _part_path(out, m, key), _part_fingerprint(m, ident[m], key, d, ds, config)
         parts.append(part); side = part.with_suffix(".json")
-        if part.exists() and side.exists() and json.loads(side.read_text()) == fp: continue # resume
+        if part.exists() and _read_json(side) == fp: continue # resume
         if part.exists():
-            old = json.loads(side.read_text()) if side.exists() else {}
+            old = _read_json(side) or {}
             warnings.warn(f"{part.name} was made from other inputs ({', '.join(k for k in fp if old.get(k) != fp[k])} differ): recomputing it", stacklevel=2)
         bar.set_postfix_str(f"{m} × {key}")
         df = study_one(*_get_model(models, m, loaded), ds, config, model_name=m, progress=progress)
         ren = lambda s: key + s[len(ds.name):] if s.startswith(ds.name) else s # sub-tasks are `parent|a vs b`
         df = df.assign(dataset=df.dataset.map(ren), parent=df.parent.map(ren), dataset_source=str(d))
-        _write_parquet(df, part); side.write_text(json.dumps(fp, indent=1)) # the fingerprint last: a part without one is recomputed
+        _write_parquet(df, part); atomic_write(side, lambda p: p.write_text(json.dumps(fp, indent=1))) # the fingerprint last: a part without one is recomputed
     res = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
     _write_parquet(res, out / "results.parquet")
     return res
@@ -555,3 +561,58 @@ def summarize(res:pd.DataFrame, # a `run_study` table
     if not out: raise ValueError(f"no target among {list(targets)} has at least 4 datasets")
     df = pd.concat(out, ignore_index=True).assign(recommended=lambda d: d.predictor == recommended)
     return df[["model", "target"] + [c for c in df.columns if c not in ("model", "target")]]
+
+# %% ../nbs/08_study.ipynb #a7e0c002
+def _gain_se2(d:np.ndarray, # [S, n] paired differences (LoRA right − baseline right) of S seeds on n test texts
+             ) -> float: # the squared standard error of d's mean
+    "Squared SE of the mean of a seeds × test-texts table of differences: test texts, seeds and their interaction (two-way random effects)."
+    S, n = d.shape
+    if not d.any(): return (1 / (n * S)) ** 2
+    if S == 1: return float(d[0].var(ddof=1) / n)
+    g, rs, cs = d.mean(), d.mean(1), d.mean(0)
+    ms_seed = n * ((rs - g) ** 2).sum() / (S - 1)
+    ms_text = S * ((cs - g) ** 2).sum() / (n - 1)
+    ms_res = ((d - rs[:, None] - cs[None] + g) ** 2).sum() / ((S - 1) * (n - 1))
+    return float(max(ms_text + ms_seed - ms_res, ms_res) / (n * S))
+
+# %% ../nbs/08_study.ipynb #a7e0c005
+def _bits(s:str) -> np.ndarray: return np.frombuffer(s.encode(), np.uint8) == ord("1")
+
+def lora_gate(table:pd.DataFrame, # one row per task × seed with `task`, `seed`, `lora_acc`, `best_probe_acc` and the per-text
+                                  # correctness strings `lora_correct`, `best_probe_correct` (as `benchmarks/lora_gate.py` writes)
+              n_tasks:int=13, # tasks of the complete design
+              n_seeds:int=3, # seeds of the complete design
+              alpha:float=0.05, # level of the primary test (Cochran's Q)
+              alpha_secondary:float=0.025, # level of each of the two secondary tests
+             ) -> tuple[pd.DataFrame, dict]: # (per-task gains with SE and Holm-corrected tests, the gate's summary)
+    "The pre-registered LoRA stage gate: per-task fair gain ± SE, Cochran's Q of heterogeneity, random-effects mean gain, per-task Holm tests."
+    need = {"task", "seed", "lora_acc", "best_probe_acc", "lora_correct", "best_probe_correct"}
+    if missing := need - set(table.columns): raise ValueError(f"table lacks column(s) {sorted(missing)}")
+    if table.duplicated(["task", "seed"]).any(): raise ValueError("table has a task × seed twice")
+    rows = []
+    for t, g in table.sort_values("seed").groupby("task", sort=True):
+        d = np.stack([_bits(a).astype(float) - _bits(b) for a, b in zip(g.lora_correct, g.best_probe_correct)])
+        rows.append(dict(task=t, seeds=len(g), n_test=d.shape[1], lora_acc=g.lora_acc.mean(), best_probe_acc=g.best_probe_acc.mean(),
+                         gain=d.mean(), se=np.sqrt(_gain_se2(d))))
+    per = pd.DataFrame(rows).set_index("task")
+    per["z"] = per.gain / per.se
+    per["p"] = 2 * scipy.stats.norm.sf(per.z.abs())
+    order, m = np.argsort(per.p.to_numpy()), len(per)
+    holm = np.maximum.accumulate(np.minimum(1, per.p.to_numpy()[order] * (m - np.arange(m))))
+    per["p_holm"] = pd.Series(holm, index=per.index[order])
+    w = 1 / per.se ** 2
+    fixed = float((w * per.gain).sum() / w.sum())
+    Q, df = float((w * (per.gain - fixed) ** 2).sum()), m - 1
+    tau2 = max(0.0, (Q - df) / float(w.sum() - (w ** 2).sum() / w.sum())) if df > 0 else 0.0
+    ws = 1 / (per.se ** 2 + tau2)
+    re, re_se = float((ws * per.gain).sum() / ws.sum()), float(np.sqrt(1 / ws.sum()))
+    complete = m == n_tasks and bool((per.seeds == n_seeds).all())
+    s = dict(units=len(table), of_units=n_tasks * n_seeds, tasks=m, complete=complete, Q=Q, df=df,
+             p_Q=float(scipy.stats.chi2.sf(Q, df)) if df > 0 else np.nan, I2=max(0.0, (Q - df) / Q) if Q > 0 else 0.0,
+             mean_gain_re=re, ci_re=(re - 1.96 * re_se, re + 1.96 * re_se), p_mean=float(2 * scipy.stats.norm.sf(abs(re / re_se))), tau2=tau2,
+             tasks_better=int(((per.p_holm < alpha_secondary) & (per.gain > 0)).sum()),
+             tasks_worse=int(((per.p_holm < alpha_secondary) & (per.gain < 0)).sum()))
+    s["gate"] = ("in progress: decides nothing yet" if not complete else
+                 "open: the gain varies across tasks — run the predicts-gain study" if s["p_Q"] < alpha else
+                 "closed: no variation beyond noise — stop; the LoRA claim is untested here, not refuted")
+    return per, s
