@@ -146,7 +146,7 @@ def bench_storage(task="movie_sentences", n_texts=128, max_length=40):
     from ntps.data import load_dataset
     from ntps.score import ntps_curve
     from ntps.stats import MomentAccumulator, Moments
-    from ntps.extract import weights_hash
+    from ntps.store import weights_hash
     lm, tok = load_model("smollm2-135m")
     ds = load_dataset(f"suite:{task}", max_train=n_texts)
     w, c, wh = time_it(lambda: weights_hash(lm))

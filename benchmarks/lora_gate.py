@@ -41,7 +41,7 @@ def done_units(table: Path) -> set:
 
 def append_row(table: Path, row: dict):
     "Append one unit's row to the table, atomically, under the lock; a unit already there is not written twice."
-    from ntps.stats import atomic_write
+    from ntps.store import atomic_write
     with locked(table):
         old = pd.read_parquet(table) if table.exists() else None
         if old is not None and ((old.task == row["task"]) & (old.seed == row["seed"])).any(): return

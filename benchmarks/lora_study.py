@@ -31,7 +31,7 @@ def main():
     ap.add_argument("--collect", default=None, help="only gather the finished parts into this Parquet file")
     a = ap.parse_args()
     from ntps.data import list_datasets, load_dataset
-    from ntps.stats import atomic_write
+    from ntps.store import atomic_write
     out = Path(a.out); (out / "parts").mkdir(parents=True, exist_ok=True)
     tasks = a.tasks or [n.removeprefix("suite:") for n in list_datasets("suite").name]
     slug = lambda t: f"{a.model}__{t}.parquet"

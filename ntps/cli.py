@@ -8,14 +8,15 @@ import argparse, json, logging, os, re, sys, tempfile, time, traceback, typing, 
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal, Sequence
+from .store import atomic_dir, atomic_write, slug, write_json, write_table, write_text # no torch, numpy or pandas: `--help` stays fast
 from . import MAX_TRAIN, MAX_TEST, MAX_LENGTH, BATCH_SIZE # one set of defaults for every command and `StudyConfig`
 
 
 # %% auto #0
-__all__ = ['logger', 'np', 'pd', 'Dtype', 'STUDY_FILES', 'DEMO_TASKS', 'COMMANDS', 'UsageError', 'atomic_write', 'write_table',
-           'write_text', 'save_figure', 'command_parser', 'moments', 'curve_figure', 'log_k_subset', 'heatmap_figure',
-           'score', 'probe', 'lora', 'fixed_points', 'scatter_figure', 'forest_figure', 'write_report',
-           'markdown_to_html', 'report', 'study_config', 'study', 'demo', 'run_pipeline', 'overview', 'main']
+__all__ = ['logger', 'np', 'pd', 'Dtype', 'STUDY_FILES', 'DEMO_TASKS', 'COMMANDS', 'UsageError', 'save_figure', 'command_parser',
+           'slug', 'moments', 'curve_figure', 'log_k_subset', 'heatmap_figure', 'score', 'probe', 'lora',
+           'fixed_points', 'scatter_figure', 'forest_figure', 'write_report', 'markdown_to_html', 'report',
+           'study_config', 'study', 'demo', 'run_pipeline', 'overview', 'main']
 
 # %% ../nbs/10_cli.ipynb #87d9e920
 logger = logging.getLogger(__name__)
@@ -32,30 +33,8 @@ class _Lazy:
 
 np, pd = _Lazy("numpy"), _Lazy("pandas")
 
-def atomic_write(path, write):
-    "`ntps.stats.atomic_write` (temp file in the same folder, then `os.replace`; mode `0o666 & ~umask`), imported when first used."
-    from ntps.stats import atomic_write as aw
-    return aw(path, write)
-
-def _umask() -> int:
-    m = os.umask(0o022); os.umask(m)
-    return m
-
 
 # %% ../nbs/10_cli.ipynb #b69cc212
-def write_table(df:pd.DataFrame, # the table
-                path:str|Path, # `.csv` or `.parquet`
-               ) -> Path:
-    "Write a table atomically as CSV or Parquet (chosen by the suffix)."
-    path = Path(path)
-    if path.suffix not in (".csv", ".parquet"): raise ValueError(f"table path must end in .csv or .parquet, got {path.name!r}")
-    if path.suffix == ".csv": return atomic_write(path, lambda p: df.to_csv(p, index=False))
-    return atomic_write(path, lambda p: df.to_parquet(p, index=False))
-
-def write_text(text:str, path:str|Path) -> Path:
-    "Write UTF-8 text atomically."
-    return atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"))
-
 def save_figure(ax, # a matplotlib Axes (or array of Axes) or Figure
                 path:str|Path, # `.png` file
                 dpi:int=120) -> Path:
@@ -120,7 +99,7 @@ def _dtype(dtype:str):
     if dtype not in ("default", "float32", "bfloat16", "float16"): raise ValueError(f"dtype must be 'default', 'float32', 'bfloat16' or 'float16', got {dtype!r}")
     return None if dtype == "default" else getattr(torch, dtype)
 
-def _slug(s) -> str: return re.sub(r"[^A-Za-z0-9_.-]+", "-", str(s).removeprefix("suite:")).strip("-.") or "x"
+def slug(s) -> str: return re.sub(r"[^A-Za-z0-9_.-]+", "-", str(s).removeprefix("suite:")).strip("-.") or "x"
 
 def _positive(**values):
     "Check integer options before anything slow is loaded."
@@ -168,7 +147,7 @@ def moments(model:str, # bundled name (`smollm2-135m`), hub id `org/name`, or a 
            ) -> Path: # the moments file
     "Collect the NTPS moments S_xx, S_xy, S_cc, S_ch of every layer of a model over a dataset split."
     from ntps.extract import collect_moments
-    out = Path(out or f"moments/{_slug(model)}__{_slug(dataset)}__{split}.safetensors")
+    out = Path(out or f"moments/{slug(model)}__{slug(dataset)}__{split}.safetensors")
     if out.suffix != ".safetensors": raise ValueError(f"out must end in .safetensors, got {str(out)!r}")
     if out.exists() and not overwrite: raise UsageError(f"{out} exists; pass --overwrite to replace it")
     import torch
@@ -377,7 +356,7 @@ def probe(model:str, # bundled name, hub id or local model folder
     ytr, yte, C = np.asarray(ds.train_labels), np.asarray(ds.test_labels), ds.n_classes
     tab = _probe_table(Ftr, ytr, Fte, yte, C, None, StudyConfig(), "cpu") # layers in chunks within the study's memory budget
     tab.insert(0, "dataset", ds.name); tab.insert(0, "model", model)
-    out = Path(out or f"probe_{_slug(model)}__{_slug(dataset)}")
+    out = Path(out or f"probe_{slug(model)}__{slug(dataset)}")
     info = dict(model=model, dataset=ds.name, n_train=len(ytr), n_test=len(yte), n_classes=C) | _val_layer(Ftr, ytr, C, seed, tab.layer.tolist())
     if head:
         hp = head_probe(Ftr, ytr, Fte, yte, config=HeadProbeConfig(epochs=head_epochs, seed=seed), n_classes=C)
@@ -411,7 +390,6 @@ def lora(model:str, # bundled name, hub id or local model folder
          quiet:bool=False, # no progress bars or summary
         ) -> Path: # the output folder
     "Fine-tune LoRA adapters + a linear head; compare with a CV logistic probe, a head-only control and the paper's head probe."
-    import shutil
     from ntps.lora import LoraTrainConfig, lora_benchmark, save_lora, n_blocks
     if not isinstance(top_blocks, int) or top_blocks < 0: raise ValueError(f"top_blocks must be an integer >= 0 (0 = every block), got {top_blocks!r}")
     ds = _data(dataset, max_train, max_test, seed, text, label)
@@ -421,15 +399,8 @@ def lora(model:str, # bundled name, hub id or local model folder
                           top_blocks=L if top_blocks == 0 else min(top_blocks, L))
     tab, (run,) = lora_benchmark(m, tok, ds, cfg, seeds=(seed,), progress=not quiet, return_runs=True)
     b = tab.iloc[0]
-    out = Path(out or f"lora_{_slug(model)}__{_slug(dataset)}"); out.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=out, prefix=".adapter."))
-    os.chmod(tmp, 0o777 & ~_umask()) # mkdtemp makes 0700: a normal folder follows the umask
-    try:
-        save_lora(run.classifier, tmp)
-        if (out / "adapter").exists(): shutil.rmtree(out / "adapter")
-        os.replace(tmp, out / "adapter")
-    finally:
-        if tmp.exists(): shutil.rmtree(tmp)
+    out = Path(out or f"lora_{slug(model)}__{slug(dataset)}"); out.mkdir(parents=True, exist_ok=True)
+    atomic_dir(out / "adapter", lambda d: save_lora(run.classifier, d)) # whole or not at all; modes from the umask
     ok = bool(b.converged)
     gains = {g: (float(b[g]) if ok else None) for g in ("gain_vs_logreg", "gain_vs_head", "gain_vs_paper_head")}
     res = dict(model=model, dataset=ds.name, n_train=len(ds.train_labels), n_test=len(ds.test_labels), n_classes=ds.n_classes,
@@ -548,19 +519,19 @@ def write_report(res:pd.DataFrame, # a `run_study` table
     for mname, r in suite.groupby("model", sort=False):
         T = per_dataset_targets(r)
         pts, raw = fixed_points(r, T.acc_cc, rec), fixed_points(r, T.acc_cc, "ntps")
-        slug, d0 = _slug(mname), task or r.dataset.iloc[0]
+        stem, d0 = slug(mname), task or r.dataset.iloc[0]
         if d0 not in set(r.dataset): raise ValueError(f"task {d0!r} is not in the results; tasks: {sorted(r.dataset.unique())}")
         cur = r[r.dataset == d0]
         R = {p: {s.selection: s for s in rep[(rep.model == mname) & (rep.target == "acc_cc") & (rep.predictor == p)].itertuples()} for p in (rec, "ntps")}
         label = RECOMMENDED_LABEL if rec == RECOMMENDED else "paper's NTPS"
-        save_figure(curve_figure(cur, title=f"{mname} · {d0}"), out / f"{slug}_ntps_k.png")
-        save_figure(heatmap_figure(cur, variant=rec, title=f"{mname} · {d0}"), out / f"{slug}_heatmap.png")
+        save_figure(curve_figure(cur, title=f"{mname} · {d0}"), out / f"{stem}_ntps_k.png")
+        save_figure(heatmap_figure(cur, variant=rec, title=f"{mname} · {d0}"), out / f"{stem}_heatmap.png")
         save_figure(scatter_figure(pts, xlabel=f"{label} at the pre-registered cell", title=f"{mname}: {_sentence(R[rec]['fixed']).split(',')[0]}"),
-                    out / f"{slug}_score_vs_acc.png")
+                    out / f"{stem}_score_vs_acc.png")
         fr = rep[(rep.model == mname) & (rep.target == "acc_cc") & rep.predictor.isin([rec, "ntps", "ntps_white", "logme", "h_score", "rankme"])]
-        save_figure(forest_figure(fr), out / f"{slug}_forest.png")
+        save_figure(forest_figure(fr), out / f"{stem}_forest.png")
         tt = _task_table(r, pts, raw)
-        write_table(tt, out / f"{slug}_tasks.csv")
+        write_table(tt, out / f"{stem}_tasks.csv")
         n_cfg = r.groupby(["layer", "k"]).ngroups
         md += [f"## {mname}", "", f"Layers 0…{int(r.layer.max())}, d = {int(r.d.iloc[0])}, {r.dataset.nunique()} tasks.", "",
                f"**Does the recommended score ({label}) predict the chance-corrected probe accuracy (acc − 1/C)/(1 − 1/C) across tasks?**", "",
@@ -573,8 +544,8 @@ def write_report(res:pd.DataFrame, # a `run_study` table
                f"in sample {_sentence(R['ntps']['paper']).split(',')[0]}.", "",
                f"The permutation p-values redo the selection on every permutation. `correlations.csv` holds {len(rep)} p-values "
                "(every predictor × target × selection): read the recommended score's first, the rest as exploration.", "",
-               f"![score vs probe accuracy]({slug}_score_vs_acc.png)", f"![correlation forest]({slug}_forest.png)", "",
-               f"![NTPS-k curves]({slug}_ntps_k.png)", f"![layer x k heatmap]({slug}_heatmap.png)", "",
+               f"![score vs probe accuracy]({stem}_score_vs_acc.png)", f"![correlation forest]({stem}_forest.png)", "",
+               f"![NTPS-k curves]({stem}_ntps_k.png)", f"![layer x k heatmap]({stem}_heatmap.png)", "",
                "Per task (probe acc: logistic probe on the last layer, test split; head acc: the paper's head probe):", "",
                _md_table(tt), ""]
     show = rep[rep.predictor.isin([rec, "ntps", "ntps_white", "logme", "h_score", "rankme"])].drop(columns=["chosen"])
@@ -823,7 +794,7 @@ def run_pipeline(model:str, # bundled name (`smollm2-135m`), hub id `org/name`, 
     _positive(max_train=max_train, max_test=max_test, batch_size=batch_size, max_length=max_length, head_epochs=head_epochs)
     cfg = StudyConfig(max_train=max_train, max_test=max_test, batch_size=batch_size, max_length=max_length, exclude_bos=exclude_bos,
                       ridge_xx=_ridge_arg(ridge_xx), n_perm=n_perm, head_probe=head, head_epochs=head_epochs, seed=seed, device=device)
-    outp = Path(out or f"run_{_slug(model)}__{_slug(dataset)}")
+    outp = Path(out or f"run_{slug(model)}__{slug(dataset)}")
     if outp.exists() and any(outp.iterdir()) and not overwrite: raise UsageError(f"{outp} is not empty; pass --overwrite to replace its files")
     t0 = time.perf_counter()
     ds = _data(dataset, max_train, max_test, seed, text, label)

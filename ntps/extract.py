@@ -4,18 +4,19 @@
 
 # %% ../nbs/03_extract.ipynb #54425264
 from __future__ import annotations
-import glob, hashlib, inspect, json, logging, string, time, warnings
+import glob, inspect, json, logging, string, time, warnings
 from pathlib import Path
 from typing import Callable, Literal, Sequence
 import numpy as np
 import torch
 from tqdm.auto import tqdm
+from .store import texts_fingerprint, tensors_digest, weights_hash
 from .stats import MomentAccumulator, Moments, Context, batch_moments, reference_moments
 
 logger = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['logger', 'char_tokenizer', 'tiny_causal_lm', 'toy_texts', 'weights_hash', 'collect_moments']
+__all__ = ['logger', 'char_tokenizer', 'tiny_causal_lm', 'toy_texts', 'collect_moments']
 
 # %% ../nbs/03_extract.ipynb #92eb01c4
 def char_tokenizer(chars:str=string.printable[:95], # the vocabulary: one token per character (others map to `<unk>`)
@@ -174,13 +175,6 @@ def _forward(bb, model, batch:dict, device) -> tuple:
     return hs
 
 # %% ../nbs/03_extract.ipynb #cce9b57c
-def _fingerprint(texts:Sequence[str], Y:torch.Tensor, **options) -> str:
-    "SHA-256 (16 hex digits) of the texts, the targets and the options."
-    h = hashlib.sha256()
-    for t in texts: b = t.encode("utf-8"); h.update(len(b).to_bytes(8, "little")); h.update(b)
-    h.update(Y.numpy().tobytes()); h.update(json.dumps(options, sort_keys=True, default=str).encode())
-    return h.hexdigest()[:16]
-
 def _dist_info() -> tuple[int, int]:
     "(rank, world_size) under torch.distributed, else (0, 1)."
     import torch.distributed as dist
@@ -191,19 +185,6 @@ def _model_meta(model) -> dict:
     return dict(model=getattr(cfg, "_name_or_path", None) or type(model).__name__,
                 revision=getattr(cfg, "_commit_hash", None), model_class=type(model).__name__,
                 model_dtype=str(next(model.parameters()).dtype).removeprefix("torch."))
-
-# %% ../nbs/03_extract.ipynb #da34f113
-def weights_hash(model:torch.nn.Module, # any torch module (a causal LM, a PEFT model, …)
-                ) -> str: # 16 hex digits
-    "SHA-256 of every parameter and buffer of `model`: names, dtypes, shapes and all bytes, copied to the CPU one tensor at a time."
-    if not isinstance(model, torch.nn.Module): raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    h = hashlib.sha256()
-    for name, t in model.state_dict().items():
-        h.update(f"{name}|{t.dtype}|{tuple(t.shape)}|".encode())
-        if t.device.type == "meta": h.update(b"<meta>"); continue # offloaded (device_map) weights have no bytes here
-        t = t.detach().cpu().contiguous()
-        if t.numel(): h.update(t.reshape(-1).view(torch.uint8).numpy().data)
-    return h.hexdigest()[:16]
 
 # %% ../nbs/03_extract.ipynb #4bd2e38f
 def _layer_ids(model, layers) -> list[int]|None:
@@ -350,13 +331,15 @@ def _collect(model, dev, texts, Y, kind, C, ids, skip, n_trunc, pad_id, side, *,
     ckpt = None if checkpoint is None else Path(checkpoint)
     if ckpt is not None and world > 1: ckpt = ckpt.with_name(f"{ckpt.stem}.rank{rank}{ckpt.suffix}")
     wh = None if ckpt is None else weights_hash(model) # only where a checkpoint needs it: one pass over the weights
-    options = dict(batch_size=batch_size, max_length=max_length, layers=layer_ids, context=context, sort=sort_by_length,
+    # the token ids the model will see: a tokenizer changed between a kill and a resume changes them
+    tokens = tensors_digest(dict(ids=torch.from_numpy(ids.flat), lengths=torch.from_numpy(ids.lengths), skip=torch.as_tensor(skip)))[:16]
+    options = dict(tokens=tokens, batch_size=batch_size, max_length=max_length, layers=layer_ids, context=context, sort=sort_by_length,
                    exclude_bos=exclude_bos, exclude_first=exclude_first, padding_side=side, moment_dtype=str(moment_dtype),
                    keep_features=keep_features, rank=rank, world=world, **_model_meta(model)) | ({} if wh is None else dict(weights=wh))
     mine = [(i, b) for i, b in enumerate(batches) if i % world == rank]
-    run_meta = dict(meta or {}) | _model_meta(model) | dict(dataset_fingerprint=_fingerprint(texts, Y), task=kind, num_targets=C, pooling="mean",
+    run_meta = dict(meta or {}) | _model_meta(model) | dict(dataset_fingerprint=texts_fingerprint(texts, Y), task=kind, num_targets=C, pooling="mean",
         max_length=max_length, n_truncated=n_trunc, padding_side=side, pad_token_id=pad_id, exclude_bos=exclude_bos,
-        exclude_first=exclude_first, run_fingerprint=_fingerprint(texts, Y, **options), batches_total=len(mine),
+        exclude_first=exclude_first, run_fingerprint=texts_fingerprint(texts, Y, **options), batches_total=len(mine),
         final_storage_dtype=str(storage_dtype).removeprefix("torch."), final_compact=compact) | ({} if wh is None else dict(weights_sha256=wh))
     if ckpt is not None: _clean_stale(ckpt)
     acc, feats, n_done = _resume_or_new(ckpt, run_meta, C if kind == "classification" else None, context, moment_dtype,

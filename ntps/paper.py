@@ -328,17 +328,17 @@ def run_reproduction(models:Mapping, # {name: zero-argument loader returning (mo
                      progress:bool=True, # progress bars
                     ) -> pd.DataFrame: # the results of every finished model that was not skipped
     "The study one model at a time: each model's table is saved as soon as it is done (a rerun skips it), GPU memory is freed between models."
-    from ntps.study import run_study, _slug
-    from ntps.stats import atomic_write
+    from ntps.study import run_study
+    from ntps.store import slug, write_table
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     done = []
     for name, load in models.items():
         B = config.batch_size if batch_sizes is None else batch_sizes.get(name)
         if B is None: _logger.warning("%s does not fit this GPU (see gpu_plan): skipped", name); continue
-        path = out / f"{_slug(name)}.parquet"
+        path = out / f"{slug(name)}.parquet"
         if not path.exists():
-            res = run_study({name: load}, datasets, out / _slug(name), replace(config, **(dict(B) if isinstance(B, Mapping) else dict(batch_size=B))), progress=progress)
-            atomic_write(path, lambda p: res.to_parquet(p, index=False))
+            res = run_study({name: load}, datasets, out / slug(name), replace(config, **(dict(B) if isinstance(B, Mapping) else dict(batch_size=B))), progress=progress)
+            write_table(res, path)
             del res; gc.collect()
             if torch.cuda.is_available(): torch.cuda.empty_cache()
         done.append(pd.read_parquet(path))

@@ -4,15 +4,16 @@
 
 # %% ../nbs/02_stats.ipynb #5d66f915
 from __future__ import annotations
-import hashlib, json, os, math, tempfile, threading
+import json, math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Sequence
 import torch
 from fastcore.basics import patch
+from .store import atomic_write, tensors_digest
 
 # %% auto #0
-__all__ = ['Context', 'batch_moments', 'reference_moments', 'Moments', 'MomentAccumulator', 'atomic_write', 'moments_file_bytes']
+__all__ = ['Context', 'MERGE_KEYS', 'batch_moments', 'reference_moments', 'Moments', 'MomentAccumulator', 'moments_file_bytes']
 
 # %% ../nbs/02_stats.ipynb #38530280
 Context = Literal["prefix_sum", "prefix_mean", "last_token"]
@@ -282,10 +283,19 @@ def moments(self:MomentAccumulator,
     return m.centered() if center else m
 
 # %% ../nbs/02_stats.ipynb #794f8fe4
+# what both sides of a merge must share when both record it: the model (weights, name, class, dtype) and the options
+# that shape every product; the texts may differ (that is what shards are)
+MERGE_KEYS = ("weights_sha256", "model", "revision", "model_class", "model_dtype", "task", "pooling", "max_length",
+              "exclude_bos", "exclude_first", "padding_side")
+
 def _check_compatible(self:MomentAccumulator, other:MomentAccumulator):
     for k in ("context", "num_classes", "layer_ids"):
         if getattr(self, k) != getattr(other, k):
             raise ValueError(f"cannot merge accumulators with different {k}: {getattr(self, k)!r} vs {getattr(other, k)!r}")
+    for k in MERGE_KEYS:
+        a, b = self.meta.get(k), other.meta.get(k)
+        if a is not None and b is not None and a != b:
+            raise ValueError(f"cannot merge moments of different runs: {k} is {a!r} in one and {b!r} in the other")
 
 @patch
 def merge(self:MomentAccumulator, other:MomentAccumulator) -> MomentAccumulator:
@@ -319,34 +329,10 @@ def _state_meta(self:MomentAccumulator) -> dict:
                 num_layers=None if self.sums is None else self.sums["S_xx"].shape[0],
                 d=None if self.sums is None else self.sums["S_xx"].shape[-1], ntps_version=__version__)
 
-_UMASK_LOCK = threading.Lock()
-def _umask() -> int:
-    "The process umask: read from /proc on Linux (thread-safe), else set and restored at once under a lock."
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("Umask:"): return int(line.split()[1], 8)
-    except (OSError, ValueError, IndexError): pass
-    with _UMASK_LOCK: old = os.umask(0o022); os.umask(old)
-    return old
-
-def atomic_write(path:str|Path, # the file to create or replace
-                 write, # `write(tmp_path)` writes the content to a temporary path in the same folder
-                ) -> Path: # `path`
-    "Write a file atomically: `write` fills a temporary file in the same folder, which then replaces `path` (mode `0o666 & ~umask`)."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"); os.close(fd)
-    try:
-        write(Path(tmp))
-        os.chmod(tmp, 0o666 & ~_umask())   # mkstemp creates 0600; a normal file follows the umask
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp): os.unlink(tmp)
-    return path
 
 # %% ../nbs/02_stats.ipynb #1e4d6f30
 _PACKED = ("S_xx", "S_cc") # symmetric: stored as their upper triangle
-_FORMAT = 2               # 1: every sum stored full (ntps ≤ 0.1.0); 2: packed symmetric sums and a checksum
+_FORMAT = 3 # 1: every sum stored full (ntps ≤ 0.1.0); 2: packed sums, a checksum of the tensors; 3: the checksum covers the header too
 
 def _pack(S:torch.Tensor) -> torch.Tensor:
     "Upper triangle (row by row) of each symmetric matrix of `S` [L+1, d, d] → [L+1, d(d+1)/2]; averages (i,j) and (j,i), exact when symmetric."
@@ -386,14 +372,6 @@ def _from_gram_factor(P:torch.Tensor, d:int) -> torch.Tensor:
     R = P.new_zeros(P.shape[0], d, d); R[:, i, j] = P
     return R.mT.contiguous()
 
-def _checksum(tensors:dict) -> str:
-    "SHA-256 over the names, dtypes, shapes and bytes of `tensors` (CPU), in name order."
-    h = hashlib.sha256()
-    for k in sorted(tensors):
-        t = tensors[k].detach().cpu().contiguous()
-        h.update(f"{k}|{t.dtype}|{tuple(t.shape)}|".encode())
-        if t.numel(): h.update(t.reshape(-1).view(torch.uint8).numpy().data)
-    return h.hexdigest()
 
 # %% ../nbs/02_stats.ipynb #6cdf2cc7
 def _compact_tensors(acc) -> dict:
@@ -429,15 +407,16 @@ def save(self:MomentAccumulator,
     tensors = _compact_tensors(self) if compact else {(f"{k}.triu" if k in _PACKED else k): (_pack(v) if k in _PACKED else v) for k, v in self.sums.items()}
     tensors = {k: v.detach().to("cpu", dt).contiguous() for k, v in tensors.items()}
     tensors |= {f"extra.{k}": torch.as_tensor(v).detach().cpu().contiguous() for k, v in (extra or {}).items()}
-    header = {"ntps": json.dumps(meta), "ntps_sha256": _checksum(tensors)}
+    text = json.dumps(meta)
+    header = {"ntps": text, "ntps_sha256": tensors_digest(tensors, text)} # an edited header fails the check, like a flipped bit
     atomic_write(path, lambda p: save_file(tensors, str(p), metadata=header)) # the commit point
     atomic_write(path.with_suffix(".json"), lambda p: p.write_text(json.dumps(meta, indent=1))) # for people; `load` ignores it
     return path
 
 
 # %% ../nbs/02_stats.ipynb #fa9400aa
-def _read_moment_file(path:Path) -> tuple[dict, dict, str|None]:
-    "(metadata, tensors, checksum or None) of a moment file; every failure names the file."
+def _read_moment_file(path:Path) -> tuple[dict, dict, str|None, str]:
+    "(metadata, tensors, checksum or None, header text) of a moment file; every failure names the file."
     from safetensors import safe_open
     if not path.exists(): raise FileNotFoundError(f"no moment file at {path}")
     try:
@@ -450,7 +429,7 @@ def _read_moment_file(path:Path) -> tuple[dict, dict, str|None]:
     except json.JSONDecodeError as e: raise ValueError(f"moment file {path} has a corrupt 'ntps' header: {e}") from e
     missing = [k for k in ("context", "num_classes", "dtype", "layer_ids", "n", "n_pairs", "n_tokens") if k not in meta]
     if missing: raise ValueError(f"moment file {path} lacks the header field(s) {missing}")
-    return meta, t, hdr.get("ntps_sha256")
+    return meta, t, hdr.get("ntps_sha256"), hdr["ntps"]
 
 def _unpack_sums(path:Path, meta:dict, t:dict) -> dict:
     "The float64 sums of a format-1 (full) or format-2 (packed or compact) file; a compact file's `S_ch` is its stand-in."
@@ -500,9 +479,10 @@ def load(cls:MomentAccumulator, path:str|Path, # a file written by `MomentAccumu
          ) -> MomentAccumulator:
     "Load an accumulator written by `save`: checksum verified, counts and sums checked; the JSON sidecar is never read. A compact file loads as a final (not extendable) accumulator."
     path = Path(path)
-    meta, t, digest = _read_moment_file(path)
-    if digest is not None and _checksum(t) != digest:
-        raise ValueError(f"moment file {path} is corrupted: the checksum of its tensors does not match the one in its header")
+    meta, t, digest, text = _read_moment_file(path)
+    covered = text if meta.get("format", 1) >= 3 else "" # format 2 files: the checksum covers the tensors only
+    if digest is not None and tensors_digest(t, covered) != digest:
+        raise ValueError(f"moment file {path} is corrupted: its checksum does not match its header and tensors")
     if digest is None and meta.get("format", 1) >= 2: raise ValueError(f"moment file {path} has no checksum in its header")
     s = _unpack_sums(path, meta, t)
     _check_state(path, meta, s)

@@ -14,13 +14,13 @@ import pandas as pd
 import torch
 import scipy.stats
 from . import MAX_TRAIN, MAX_TEST, BATCH_SIZE, MAX_LENGTH # one set of defaults for the whole pipeline (also the CLI's)
-from .stats import atomic_write
+from .store import model_identity, read_json, short_hash, slug, write_json, write_table
 from .probes import PROBE_MEMORY_GIB, probe_layer_chunk
 
 # %% auto #0
 __all__ = ['Method', 'RECOMMENDED', 'RECOMMENDED_LABEL', 'NTPS_VARIANTS', 'correlation', 'SelectionResult', 'selection_study',
-           'compare_predictors', 'StudyConfig', 'k_grid', 'dataset_key', 'model_identity', 'study_one', 'pair_subtasks',
-           'run_study', 'preregistered_config', 'per_dataset_targets', 'summarize', 'lora_gate']
+           'compare_predictors', 'StudyConfig', 'k_grid', 'dataset_key', 'study_one', 'pair_subtasks', 'run_study',
+           'preregistered_config', 'per_dataset_targets', 'summarize', 'lora_gate']
 
 # %% ../nbs/08_study.ipynb #2b08c41a
 Method = Literal["spearman", "pearson", "kendall"]
@@ -247,19 +247,6 @@ def _prereg_layer(L:int, depth:float=2 / 3) -> int: return int(round(depth * L))
 
 
 # %% ../nbs/08_study.ipynb #4455d1c8
-def _slug(s) -> str: return re.sub(r"[^A-Za-z0-9_.-]+", "-", str(s)).strip("-")
-
-def _hash(*parts, n:int=8) -> str: return __import__("hashlib").sha256("\0".join(map(str, parts)).encode()).hexdigest()[:n]
-
-def _write_parquet(df:pd.DataFrame, path:Path):
-    "Write atomically: a temporary file in the same folder, then rename."
-    atomic_write(path, lambda p: df.to_parquet(p, index=False))
-
-def _read_json(path:Path):
-    "A JSON file's content, or None when it is missing, empty or damaged (a kill or a full disk mid-write): then it is rewritten."
-    try: return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError): return None
-
 def _pivot_probes(pr:pd.DataFrame) -> pd.DataFrame:
     "Probe table (layer, split, metrics) → one row per layer with `metric_split` columns."
     wide = pr.pivot(index="layer", columns="split")
@@ -274,30 +261,14 @@ def dataset_key(source:str|Path, # what the study was given: a suite task, paper
     "A readable, unique name for a dataset in a study: the registered name, or for a local file its name plus 8 hex digits of a hash of its resolved path."
     p = Path(str(source))
     if str(source).startswith("suite:") or not p.is_file(): return name
-    return f"{name}@{_hash(p.resolve())}"
+    return f"{name}@{short_hash(p.resolve())}"
 
 def _part_path(out:Path, model:str, key:str) -> Path:
     "One file per (model, dataset): readable slugs plus a hash of the exact names, so `a b.csv` and `a-b.csv` never share a file."
-    return out / "parts" / f"{_slug(model)}__{_slug(key)}__{_hash(model, key)}.parquet"
+    return out / "parts" / f"{slug(model)}__{slug(key)}__{short_hash(model, key)}.parquet"
 
 
 # %% ../nbs/08_study.ipynb #c7a1d003
-def model_identity(src, # a model name, a local model folder, or a loaded (model, tokenizer)
-                  ) -> str|None: # 16 hex digits, or None for a bundled or hub name (the name identifies it)
-    "A hash of a model's weights: of the weight and config files of a local folder, or of the parameters of a loaded model."
-    import hashlib
-    if isinstance(src, tuple):
-        from ntps.extract import weights_hash
-        return weights_hash(src[0])
-    p = Path(str(src))
-    if not p.is_dir(): return None
-    h = hashlib.sha256()
-    for f in sorted(q for q in p.rglob("*") if q.is_file() and (q.suffix in (".safetensors", ".bin", ".pt", ".pth", ".gguf") or q.name == "config.json")):
-        h.update(str(f.relative_to(p)).encode())
-        with open(f, "rb") as fh:
-            for b in iter(lambda: fh.read(1 << 24), b""): h.update(b)
-    return h.hexdigest()[:16]
-
 _LATER = dict(layers=None, moment_dtype="float64", probe_memory_gib=PROBE_MEMORY_GIB) # settings added after studies were run: at these defaults they leave a fingerprint unchanged
 
 def _part_fingerprint(model:str, weights:str|None, key:str, source, ds, config) -> dict:
@@ -475,8 +446,7 @@ def run_study(models:dict|Sequence[str], # {name: (model, tokenizer) or a zero-a
     if isinstance(models, (list, tuple)): models = {m: m for m in models}
     if not models or not datasets: raise ValueError("run_study needs at least one model and one dataset")
     out = Path(out); (out / "parts").mkdir(parents=True, exist_ok=True)
-    plan = json.dumps(dict(asdict(config), models=list(models), datasets=list(map(str, datasets))), indent=1)
-    atomic_write(out / "config.json", lambda p: p.write_text(plan))
+    write_json(dict(asdict(config), models=list(models), datasets=list(map(str, datasets))), out / "config.json")
     bar, loaded, ident, keys, parts = tqdm([(m, d) for m in models for d in datasets], desc="study", disable=not progress), {}, {}, {}, []
     for m, d in bar:
         ds = load_dataset(d, max_train=config.max_train, max_test=config.max_test, subsample_seed=config.seed)
@@ -486,17 +456,17 @@ def run_study(models:dict|Sequence[str], # {name: (model, tokenizer) or a zero-a
         if m not in ident: ident[m] = model_identity(_get_model(models, m, loaded) if callable(models[m]) else models[m])
         part, fp = _part_path(out, m, key), _part_fingerprint(m, ident[m], key, d, ds, config)
         parts.append(part); side = part.with_suffix(".json")
-        if part.exists() and _read_json(side) == fp: continue # resume
+        if part.exists() and read_json(side) == fp: continue # resume
         if part.exists():
-            old = _read_json(side) or {}
+            old = read_json(side) or {}
             warnings.warn(f"{part.name} was made from other inputs ({', '.join(k for k in fp if old.get(k) != fp[k])} differ): recomputing it", stacklevel=2)
         bar.set_postfix_str(f"{m} × {key}")
         df = study_one(*_get_model(models, m, loaded), ds, config, model_name=m, progress=progress)
         ren = lambda s: key + s[len(ds.name):] if s.startswith(ds.name) else s # sub-tasks are `parent|a vs b`
         df = df.assign(dataset=df.dataset.map(ren), parent=df.parent.map(ren), dataset_source=str(d))
-        _write_parquet(df, part); atomic_write(side, lambda p: p.write_text(json.dumps(fp, indent=1))) # the fingerprint last: a part without one is recomputed
+        write_table(df, part); write_json(fp, side) # the fingerprint last: a part without one is recomputed
     res = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
-    _write_parquet(res, out / "results.parquet")
+    write_table(res, out / "results.parquet")
     return res
 
 
