@@ -34,7 +34,8 @@ def main():
     torch.set_num_threads(1)
     from ntps.models import load_model
     from ntps.data import load_dataset
-    from ntps.lora import LoraTrainConfig, block_inputs, TopBlocks, _top_features, logistic_cv, n_blocks, train_lora
+    from ntps.lora import LoraTrainConfig, block_inputs, TopBlocks, _top_features, n_blocks, train_lora
+    from ntps.probes import logistic_cv
     if a.pair and not a._child:
         cmd = [sys.executable, __file__, "--pair", "--_child"]
         t = time.perf_counter(); p = subprocess.run(cmd, capture_output=True, text=True); one_s = float(p.stdout.split()[-1])

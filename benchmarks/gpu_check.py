@@ -251,7 +251,8 @@ def agreement(dev):
 def probes_check(dev, n=2000, layers=6, d=768):
     "The study's per-layer probes and baselines (float64) on `dev` against the CPU: seconds each and the largest difference of their metrics."
     import numpy as np
-    from ntps.probes import probe_layers, baselines
+    from ntps.probes import probe_layers
+    from ntps.baselines import baselines
     X = torch.randn(n, layers, d, generator=torch.Generator().manual_seed(3)); y = np.arange(n) % 4; k = 3 * n // 4
     X[:, :, :4] += torch.nn.functional.one_hot(torch.as_tensor(y), 4)[:, None].float() # some signal
     out, tabs = {}, {}

@@ -9,13 +9,17 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['symmetrize', 'gen_eigh', 'orth_basis', 'nested_orth']
+__all__ = ['as_tensor', 'symmetrize', 'fix_signs', 'gen_eigh', 'orth_basis', 'nested_orth', 'ledoit_wolf_shrinkage']
 
 # %% ../nbs/01_linalg.ipynb #38853d51
-def _as_tensor(a, name:str, dtype=None) -> torch.Tensor:
-    "Convert `a` (tensor, array or nested list) to a floating tensor, naming `name` in errors."
+def as_tensor(a, # a tensor, numpy array or nested list of real numbers
+              name:str, # what `a` is called in error messages
+              dtype=None, # target dtype; default: a floating dtype is kept, integers and booleans become float64
+             ) -> torch.Tensor:
+    "Convert `a` to a floating tensor, checked: real and finite, with errors that name `name`."
     if isinstance(a, torch.Tensor): t = a
-    elif isinstance(a, (np.ndarray, list, tuple)) and np.asarray(a).dtype.kind in "fiub": t = torch.as_tensor(np.asarray(a))
+    elif isinstance(a, (np.ndarray, list, tuple)) and np.asarray(a).dtype.kind in "fiub":
+        t = torch.as_tensor(np.asarray(a))
     else: raise TypeError(f"{name} must be a torch.Tensor or numpy array, got {type(a).__name__}")
     if not (t.is_floating_point() or t.dtype in (torch.int32, torch.int64, torch.bool)):
         raise TypeError(f"{name} must hold real numbers, got dtype {t.dtype}")
@@ -42,8 +46,10 @@ def _eigh(M, backend):
     w, Q = scipy.linalg.eigh(M.cpu().numpy(), driver="evr")
     return torch.from_numpy(w).to(M), torch.from_numpy(Q).to(M)
 
-def _fix_signs(X:torch.Tensor) -> torch.Tensor:
-    "Make each column's largest-magnitude entry positive, so both backends return the same vectors."
+# %% ../nbs/01_linalg.ipynb #87375d9a
+def fix_signs(X:torch.Tensor # [d, r] columns defined up to sign, e.g. eigenvectors
+             ) -> torch.Tensor: # [d, r] the same columns, each with its largest-magnitude entry positive
+    "Make each column's largest-magnitude entry positive, so that every solver returns the same vectors."
     if X.numel() == 0: return X
     idx = X.abs().argmax(0)
     s = torch.sign(X.gather(0, idx[None]))
@@ -64,7 +70,7 @@ def gen_eigh(A, # [d, d] symmetric left-hand matrix, e.g. `S_xy S_xyᵀ`
     if tol is not None and not (0 <= tol < 1): raise ValueError(f"tol must be in [0, 1) (relative to B's largest eigenvalue), got {tol}")
     if ridge < 0: raise ValueError(f"ridge must be >= 0, got {ridge}")
     as_numpy = isinstance(A, np.ndarray) and isinstance(B, np.ndarray)
-    A, B = _as_tensor(A, "A"), _as_tensor(B, "B")
+    A, B = as_tensor(A, "A"), as_tensor(B, "B")
     _check_square(A, "A"); _check_square(B, "B")
     if A.shape != B.shape: raise ValueError(f"A and B must have the same shape, got {tuple(A.shape)} and {tuple(B.shape)}")
     dt = torch.promote_types(A.dtype, B.dtype)
@@ -88,7 +94,7 @@ def gen_eigh(A, # [d, d] symmetric left-hand matrix, e.g. `S_xy S_xyᵀ`
         lam, Y = _eigh(symmetrize(W.T @ A @ W), backend)
         X = W @ Y
     if order == "descending": lam, X = lam.flip(0), X.flip(1)
-    X = _fix_signs(X)
+    X = fix_signs(X)
     if as_numpy: return lam.cpu().numpy(), X.cpu().numpy()
     return lam, X
 
@@ -109,3 +115,20 @@ def nested_orth(V:torch.Tensor # [d, m] columns in order of importance, linearly
     "Orthonormalise columns in order (QR), so that every prefix of `Q` spans the same prefix of `V`."
     Q, R = torch.linalg.qr(V, mode="reduced")
     return Q * torch.sign(torch.diagonal(R)).where(torch.diagonal(R) != 0, torch.ones(()).to(R))
+
+# %% ../nbs/01_linalg.ipynb #a110d332
+def ledoit_wolf_shrinkage(X:torch.Tensor, # [..., N, d] samples in rows (centre them first for a covariance)
+                          eigvals:torch.Tensor|None=None, # [..., r] eigenvalues of S = XᵀX/N, if already known
+                         ) -> torch.Tensor: # [...] intensity ρ in [0, 1]
+    "Ledoit–Wolf shrinkage intensity of S = XᵀX/N towards μI, μ = tr(S)/d, for every batch of samples at once."
+    N, d = X.shape[-2:]
+    sq = (X ** 2).sum(-1) # [..., N] ‖x_n‖²
+    if eigvals is None:
+        mu = sq.sum(-1) / (N * d)
+        G = X @ X.mT if N <= d else X.mT @ X # ‖S‖²_F = ‖G‖²_F / N² either way
+        S2 = (G ** 2).sum((-1, -2)) / N ** 2
+    else: mu, S2 = eigvals.sum(-1) / d, (eigvals ** 2).sum(-1) # tr(S)/d and ‖S‖²_F from the spectrum
+    delta = (S2 - d * mu ** 2) / d # δ² = ‖S − μI‖²_F / d
+    beta = ((sq ** 2).sum(-1) / N - S2) / (N * d) # β̄² = (1/N²d) Σ_n ‖x_n x_nᵀ − S‖²_F
+    rho = torch.minimum(beta, delta) / delta.clamp(min=torch.finfo(X.dtype).tiny)
+    return torch.where(delta > 0, rho, torch.zeros_like(delta)).clamp(0, 1)

@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
-from .probes import LinearHead, _labels, _n_classes
+from .probes import LinearHead, check_labels, logistic_cv, n_classes_of
 from .extract import _backbone
 
 logger = logging.getLogger(__name__)
@@ -22,7 +22,7 @@ logger = logging.getLogger(__name__)
 # %% auto #0
 __all__ = ['logger', 'ATTENTION_PROJECTIONS', 'find_target_modules', 'n_blocks', 'LoraTrainConfig', 'prepare_tokenizer', 'encode',
            'LoraClassifier', 'pooled_features', 'block_inputs', 'TokenEmbeddings', 'TopBlocks', 'add_lora', 'LoraRun',
-           'train_lora', 'predict', 'evaluate', 'lora_gain', 'logistic_cv', 'lora_benchmark', 'save_lora', 'load_lora',
+           'train_lora', 'predict', 'evaluate', 'lora_gain', 'lora_benchmark', 'save_lora', 'load_lora',
            'merge_adapter']
 
 # %% ../nbs/07_lora.ipynb #76cd05e1
@@ -364,7 +364,7 @@ def train_lora(model:nn.Module, # causal LM (modified in place: adapters are inj
     "Fine-tune LoRA adapters (or, with `adapt=False`, only the head) and a mean-pool linear head with cross-entropy; early stopping on a validation split carved from `texts`."
     from transformers.optimization import Adafactor, get_cosine_schedule_with_warmup
     cfg = config or LoraTrainConfig()
-    texts = list(texts); y = _labels(labels, "labels", len(texts)); C = _n_classes(n_classes, y)
+    texts = list(texts); y = check_labels(labels, "labels", len(texts)); C = n_classes_of(n_classes, y)
     prepare_tokenizer(tokenizer, model)
     dev = torch.device(device) if device is not None else next(model.parameters()).device
     model.to(dev)
@@ -438,7 +438,7 @@ def evaluate(classifier:LoraClassifier, tokenizer, # the trained classifier and 
              **kwargs, # passed to `predict`
             ) -> float: # test accuracy (`lora_acc`)
     "Accuracy of the classifier on labelled texts."
-    y = _labels(labels, "labels", len(texts))
+    y = check_labels(labels, "labels", len(texts))
     return float((predict(classifier, tokenizer, texts, **kwargs).argmax(-1) == y).double().mean())
 
 def lora_gain(lora_acc:float, # test accuracy after LoRA fine-tuning
@@ -448,36 +448,6 @@ def lora_gain(lora_acc:float, # test accuracy after LoRA fine-tuning
     return float(lora_acc) - float(linear_acc)
 
 # %% ../nbs/07_lora.ipynb #42a770eb
-def logistic_cv(X_train:torch.Tensor, # [N, d] train features
-                y_train, # [N] labels
-                X_test:torch.Tensor, # [n, d] test features
-                *, l2_grid:Sequence[float]=(1e-4, 1e-3, 1e-2, 1e-1, 1.0, 10.0), # candidate L2 penalties
-                folds:int=5, # cross-validation folds (stratified, on train only)
-                n_classes:int|None=None, seed:int=0, max_iter:int=200,
-               ) -> tuple[torch.Tensor, float]: # (test predictions [n], the chosen L2)
-    "A fair frozen baseline: multinomial logistic regression on standardised features, its L2 chosen by k-fold cross-validation on the train split only."
-    from ntps.probes import _fit_logistic, _standardize
-    X, Xt = torch.as_tensor(X_train, dtype=torch.float64), torch.as_tensor(X_test, dtype=torch.float64)
-    y = _labels(y_train, "y_train", X.shape[0]); C = _n_classes(n_classes, y)
-    if folds < 2: raise ValueError(f"folds must be >= 2, got {folds}")
-    fold = torch.empty(len(y), dtype=torch.long); g = np.random.default_rng(seed)
-    for c in range(C): # stratified fold ids
-        idx = np.flatnonzero(y.numpy() == c); fold[g.permutation(idx)] = torch.arange(len(idx)) % folds
-    acc = []
-    for lam in l2_grid:
-        right = 0
-        for f in range(folds):
-            tr, va = fold != f, fold == f
-            if va.sum() == 0: continue
-            Z, Zv = _standardize(X[tr][None], X[va][None])
-            W, b = _fit_logistic(Z, y[tr], C, lam, max_iter, 1e-6)
-            right += int(((Zv @ W + b[:, None]).argmax(-1)[0] == y[va]).sum())
-        acc.append(right / len(y))
-    lam = float(l2_grid[int(np.argmax(acc))]) # ties: the smallest penalty that reaches the best CV accuracy
-    Z, Zt = _standardize(X[None], Xt[None])
-    W, b = _fit_logistic(Z, y, C, lam, max_iter, 1e-6)
-    return (Zt @ W + b[:, None]).argmax(-1)[0], lam
-
 def _top_features(top:TopBlocks, states, device, batch_size:int=32) -> torch.Tensor:
     "Pooled last-layer features [N, d] from cached block inputs (eval mode, no dropout)."
     was = top.training; top.eval(); out = []

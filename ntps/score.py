@@ -10,7 +10,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import torch
-from .linalg import gen_eigh, nested_orth, orth_basis, symmetrize, _as_tensor, _fix_signs
+from .linalg import gen_eigh, nested_orth, orth_basis, symmetrize, as_tensor, fix_signs, ledoit_wolf_shrinkage
 
 # %% auto #0
 __all__ = ['PAPER_FRACTIONS', 'VARIANTS', 'ntps', 'Subspace', 'perception_subspace', 'next_token_subspace', 'nested_scores',
@@ -19,7 +19,7 @@ __all__ = ['PAPER_FRACTIONS', 'VARIANTS', 'ntps', 'Subspace', 'perception_subspa
 
 # %% ../nbs/04_score.ipynb #d0afb956
 def _check_pair(U, V):
-    U, V = _as_tensor(U, "U"), _as_tensor(V, "V")
+    U, V = as_tensor(U, "U"), as_tensor(V, "V")
     if U.ndim == 1: U = U[:, None]
     if V.ndim == 1: V = V[:, None]
     if U.ndim != 2 or V.ndim != 2: raise ValueError(f"U and V must be 2-D [d, k], got shapes {tuple(U.shape)} and {tuple(V.shape)}")
@@ -60,9 +60,9 @@ def perception_subspace(S_xx, # [d, d] second moment of pooled features
                         backend:Literal["torch", "scipy"]="torch", # eigen-solver
                        ) -> Subspace:
     "Top generalized eigenvectors of `(S_xy S_xyᵀ) u = λ S_xx u` (Eq. 9 of the paper)."
-    S_xy = _as_tensor(S_xy, "S_xy", torch.float64)
+    S_xy = as_tensor(S_xy, "S_xy", torch.float64)
     if S_xy.ndim != 2: raise ValueError(f"S_xy must be 2-D [d, C], got shape {tuple(S_xy.shape)}")
-    lam, X = gen_eigh(S_xy @ S_xy.T, _as_tensor(S_xx, "S_xx", torch.float64), tol=tol, ridge=ridge, backend=backend)
+    lam, X = gen_eigh(S_xy @ S_xy.T, as_tensor(S_xx, "S_xx", torch.float64), tol=tol, ridge=ridge, backend=backend)
     return Subspace(lam, X, _nonzero(lam, X.shape[0], cap=S_xy.shape[1]))
 
 def next_token_subspace(S_cc, # [d, d] second moment of contexts
@@ -72,8 +72,8 @@ def next_token_subspace(S_cc, # [d, d] second moment of contexts
                         backend:Literal["torch", "scipy"]="torch", # eigen-solver
                        ) -> Subspace:
     "Top generalized eigenvectors of `(S_ch S_chᵀ) v = λ S_cc v` (reduced-rank regression)."
-    S_ch = _as_tensor(S_ch, "S_ch", torch.float64)
-    lam, X = gen_eigh(S_ch @ S_ch.T, _as_tensor(S_cc, "S_cc", torch.float64), tol=tol, ridge=ridge, backend=backend)
+    S_ch = as_tensor(S_ch, "S_ch", torch.float64)
+    lam, X = gen_eigh(S_ch @ S_ch.T, as_tensor(S_cc, "S_cc", torch.float64), tol=tol, ridge=ridge, backend=backend)
     return Subspace(lam, X, _nonzero(lam, X.shape[0]))
 
 # %% ../nbs/04_score.ipynb #f8d79110
@@ -114,9 +114,9 @@ def _with_ridge(S, eps:float):
 
 def _check_layer(S_xx, S_xy, S_cc, S_ch):
     "The four moments of one layer as float64 tensors, shapes checked against `S_xx`."
-    S_xx = _as_tensor(S_xx, "S_xx", torch.float64)
+    S_xx = as_tensor(S_xx, "S_xx", torch.float64)
     d = S_xx.shape[-1]
-    S_xy, S_cc, S_ch = (_as_tensor(S, nm, torch.float64) for S, nm in ((S_xy, "S_xy"), (S_cc, "S_cc"), (S_ch, "S_ch")))
+    S_xy, S_cc, S_ch = (as_tensor(S, nm, torch.float64) for S, nm in ((S_xy, "S_xy"), (S_cc, "S_cc"), (S_ch, "S_ch")))
     for nm, S in (("S_cc", S_cc), ("S_ch", S_ch)):
         if tuple(S.shape) != (d, d): raise ValueError(f"{nm} must have shape {(d, d)} to match S_xx, got {tuple(S.shape)}")
     if S_xy.shape[0] != d: raise ValueError(f"S_xy must have {d} rows to match S_xx, got shape {tuple(S_xy.shape)}")
@@ -161,7 +161,7 @@ def _perception_from(wq, S_xy, exact:bool=False) -> Subspace:
     if exact: M = W.T @ symmetrize(S_xy @ S_xy.T) @ W # gen_eigh's rounding: the zero-eigenvalue basis that mode='paper' reads is the same
     else: Z = W.T @ S_xy; M = Z @ Z.T # [m_x, C] first: Wᵀ (S_xy S_xyᵀ) W = Z Zᵀ, two thin products instead of two d×d×m_x ones
     lam, Y = torch.linalg.eigh(symmetrize(M))
-    X = _fix_signs((W @ Y).flip(1))
+    X = fix_signs((W @ Y).flip(1))
     return Subspace(lam.flip(0), X, _nonzero(lam.flip(0), X.shape[0], cap=S_xy.shape[1]))
 
 
@@ -330,7 +330,7 @@ def ntps_curve(S_xx, # [L+1, d, d] or [d, d]; or an object with attributes S_xx,
         S_xx, S_xy, S_cc, S_ch = S_xx.S_xx, S_xx.S_xy, S_xx.S_cc, S_xx.S_ch
     if S_xy is None or S_cc is None or S_ch is None:
         raise TypeError("ntps_curve needs S_xx, S_xy, S_cc and S_ch (or one object with those attributes)")
-    mats = [_as_tensor(S, nm, torch.float64) for S, nm in ((S_xx, "S_xx"), (S_xy, "S_xy"), (S_cc, "S_cc"), (S_ch, "S_ch"))]
+    mats = [as_tensor(S, nm, torch.float64) for S, nm in ((S_xx, "S_xx"), (S_xy, "S_xy"), (S_cc, "S_cc"), (S_ch, "S_ch"))]
     if mats[0].ndim == 2: mats = [m_[None] for m_ in mats]
     if mats[0].ndim != 3: raise ValueError(f"S_xx must be [d, d] or [L+1, d, d], got shape {tuple(mats[0].shape)}")
     n_layers, d = mats[0].shape[0], mats[0].shape[-1]
@@ -356,7 +356,7 @@ def ntps_curve(S_xx, # [L+1, d, d] or [d, d]; or an object with attributes S_xx,
 def _layer_features(features, n_layers:int, d:int):
     "Features as [N, L+1, d] (kept in their dtype), or None."
     if features is None: return None
-    F = _as_tensor(features, "features")
+    F = as_tensor(features, "features")
     if F.ndim == 2 and n_layers == 1: F = F[:, None]
     if F.ndim != 3 or F.shape[1:] != (n_layers, d): raise ValueError(f"features must be [N, L+1={n_layers}, d={d}] (as collect_moments(..., keep_features=True) returns), got shape {tuple(F.shape)}")
     return F
@@ -371,7 +371,7 @@ def _warn_few_texts(N, d:int, mode, kwargs):
 def _matching_features(S_xy, features, labels, rtol:float=1e-6):
     "Features X [N, d] (float64, centred when the moments are) and one-hot labels [N, C] that reproduce `S_xy`."
     if features is None or labels is None: raise ValueError("features and labels must be given together (the pooled features [N, d] and their [N] class labels)")
-    X = _as_tensor(features, "features", torch.float64)
+    X = as_tensor(features, "features", torch.float64)
     d, C = S_xy.shape
     if X.ndim != 2 or X.shape[1] != d: raise ValueError(f"features must be [N, d={d}] for one layer, got shape {tuple(X.shape)}")
     y = labels.cpu() if isinstance(labels, torch.Tensor) else torch.as_tensor(np.array(labels))
@@ -484,7 +484,7 @@ def permutation_null(S_xx, # [d, d] second moment of the pooled features
                      ridge:float=0.0, # relative ridge on S_xx (as in `perception_subspace`)
                     ) -> PermutationNull:
     "NTPS (raw, orth, whitened) of P label permutations for each k: one batched SVD, S_xx and V unchanged."
-    S_xx, S_xy, V = _as_tensor(S_xx, "S_xx", torch.float64), _as_tensor(S_xy, "S_xy", torch.float64), _as_tensor(V, "V", torch.float64)
+    S_xx, S_xy, V = as_tensor(S_xx, "S_xx", torch.float64), as_tensor(S_xy, "S_xy", torch.float64), as_tensor(V, "V", torch.float64)
     if V.ndim != 2 or V.shape[0] != S_xx.shape[0]: raise ValueError(f"V must be [d={S_xx.shape[0]}, m], got shape {tuple(V.shape)}")
     perms = _permutations(len(features), n_perm, seed, permutations)
     return _null(S_xy, _geometry(S_xx, V, tol, ridge), features, labels, ks, perms)
@@ -494,20 +494,14 @@ def shrinkage_intensity(features, # [N, d] pooled features, or [N, L, d] for sev
                         *, center:bool=False, # centre the features first (for centred moments)
                        ) -> float|np.ndarray: # Ledoit–Wolf ρ in [0, 1] (one per layer for [N, L, d])
     "Ledoit–Wolf shrinkage intensity of S = XᵀX/N towards μI, μ = tr(S)/d."
-    X = _as_tensor(features, "features", torch.float64)
+    X = as_tensor(features, "features", torch.float64)
     if X.ndim not in (2, 3): raise ValueError(f"features must be [N, d] or [N, L, d], got shape {tuple(X.shape)}")
     one = X.ndim == 2
     X = X[None] if one else X.transpose(0, 1) # [L, N, d]
-    N, d = X.shape[-2:]
+    N = X.shape[-2]
     if N < 2: raise ValueError(f"shrinkage needs at least 2 texts, got {N}")
     if center: X = X - X.mean(-2, keepdim=True)
-    sq = (X ** 2).sum(-1) # [L, N] ‖x_n‖²
-    mu = sq.sum(-1) / (N * d)
-    G = X @ X.transpose(-1, -2) if N <= d else X.transpose(-1, -2) @ X # ‖S‖²_F = ‖G‖²_F / N² either way
-    S2 = (G ** 2).sum((-1, -2)) / N ** 2
-    delta = (S2 - d * mu ** 2) / d # ‖S − μI‖²_F / d
-    beta = ((sq ** 2).sum(-1) / N - S2) / (N * d) # (1/N²d) Σ_n ‖x_n x_nᵀ − S‖²_F
-    rho = torch.where(delta > 0, torch.minimum(beta, delta) / delta.clamp(min=torch.finfo(X.dtype).tiny), torch.zeros_like(delta)).clamp(0, 1)
+    rho = ledoit_wolf_shrinkage(X) # [L]
     return float(rho[0]) if one else rho.numpy()
 
 def shrinkage_ridge(features, # [N, d] pooled features, or [N, L, d]

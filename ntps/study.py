@@ -371,7 +371,8 @@ def _probe_chunks(n_texts:int, d:int, n_layers:int, config) -> dict:
 
 def _probe_table(Xtr, ytr, Xte, yte, C:int, names, config, device) -> pd.DataFrame:
     "Per-layer probes and baselines, one row per layer: layers in chunks within `config.probe_memory_gib`, on `device` (the CPU when that fails)."
-    from ntps.probes import probe_layers, baselines
+    from ntps.probes import probe_layers
+    from ntps.baselines import baselines
     pk = _probe_chunks(len(ytr) + len(yte), Xtr.shape[-1], Xtr.shape[1], config)
     return _on_device(lambda dev: _pivot_probes(probe_layers(Xtr, ytr, Xte, yte, n_classes=C, layers=names, **pk, device=dev)).merge(
         baselines(Xtr, ytr, Xte, yte, n_classes=C, layers=names, **pk, device=dev), on="layer"), torch.device(device))
