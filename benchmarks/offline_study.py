@@ -14,7 +14,8 @@ About 40 minutes per model on one CPU thread; the results table is a few MB.
 import argparse, time
 import pandas as pd
 from ntps.data import list_datasets
-from ntps.study import StudyConfig, run_study, summarize
+from ntps.study import StudyConfig, run_study
+from ntps.selection import summarize
 
 def main():
     ap = argparse.ArgumentParser()

@@ -242,9 +242,9 @@ def _ridge_arg(v) -> float|str:
 def _pcol(name:str) -> str: return name.removesuffix("_z").removesuffix("_excess") + "_null_p"
 
 def _fixed_cell(cur:pd.DataFrame, n_classes:int) -> pd.Series:
-    "The row of the pre-registered cell: layer ⌊2L/3⌉ and the smallest k ≥ C (`ntps.study.preregistered_config`)."
-    from ntps.study import preregistered_config, _prereg_layer
-    have = sorted(int(l) for l in cur.layer.unique()); lay = _prereg_layer(max(have))
+    "The row of the pre-registered cell: layer ⌊2L/3⌉ and the smallest k ≥ C (`ntps.selection.preregistered_config`)."
+    from ntps.selection import preregistered_config, preregistered_layer
+    have = sorted(int(l) for l in cur.layer.unique()); lay = preregistered_layer(max(have))
     if lay not in have: raise ValueError(f"the pre-registered layer ⌊2L/3⌉ = {lay} is not among the file's layers {have} (collect it: `ntps moments --layers`)")
     lay, k = preregistered_config(cur.assign(dataset="", n_classes=n_classes))[""] # one rule for the study and the CLI
     return cur[(cur.layer == lay) & (cur.k == k)].iloc[0]
@@ -253,7 +253,7 @@ def _headline(cur:pd.DataFrame, # `score_table` / `ntps_curve` rows of one model
               n_classes:int, # C
              ) -> str:
     "One honest sentence about a curve table: the recommended score at the pre-registered cell, beside the paper's raw NTPS and its levels."
-    from ntps.study import RECOMMENDED, RECOMMENDED_LABEL
+    from ntps.score import RECOMMENDED, RECOMMENDED_LABEL
     r = _fixed_cell(cur, n_classes)
     cell = f"layer {int(r.layer)}, k = {int(r.k)}"
     raw = f"the paper's raw NTPS {r.ntps:.3f} (random-subspace level k/d = {r.random_level:.3f}"
@@ -281,7 +281,8 @@ def score(moments:str, # a moments file written by `ntps moments` (with `--featu
     "NTPS of every layer and every k from a moments file: a table (with the permutation null and the recommended score) and figures."
     from ntps.stats import MomentAccumulator
     from ntps.score import ntps_curve
-    from ntps.study import StudyConfig, _curves, RECOMMENDED
+    from ntps.study import StudyConfig, _curves
+    from ntps.score import RECOMMENDED
     src = Path(moments)
     if not src.is_file(): raise FileNotFoundError(f"no moments file at {src}")
     rx = _ridge_arg(ridge_xx)
@@ -430,8 +431,8 @@ def fixed_points(tab:pd.DataFrame, # study rows of one model: dataset, layer, k,
                  target:pd.Series, # target per dataset
                  predictor:str="ntps", # score column
                 ) -> pd.DataFrame: # dataset, layer, k, value of the predictor at the pre-registered cell, target
-    "The per-task values behind a correlation at the configuration fixed in advance (`ntps.study.preregistered_config`)."
-    from ntps.study import preregistered_config
+    "The per-task values behind a correlation at the configuration fixed in advance (`ntps.selection.preregistered_config`)."
+    from ntps.selection import preregistered_config
     fx = preregistered_config(tab)
     rows = []
     for d, (l, k) in fx.items():
@@ -464,7 +465,7 @@ def scatter_figure(pts:pd.DataFrame, # dataset, value, target (`fixed_points`)
     ax.set(xlabel=xlabel, ylabel=ylabel, title=title); ax.grid(alpha=0.3)
     return ax
 
-def forest_figure(report:pd.DataFrame # `ntps.study.summarize` rows (predictor, selection, rho, ci_low, ci_high)
+def forest_figure(report:pd.DataFrame # `ntps.selection.summarize` rows (predictor, selection, rho, ci_low, ci_high)
                  ):
     "Correlation and CI per predictor, fixed in advance, held out and in sample; returns the Axes."
     return _plots().correlation_forest(report)
@@ -474,7 +475,7 @@ def _sentence(r) -> str:
     return f"ρ = {r.rho:+.2f} (95% CI {r.ci_low:+.2f} … {r.ci_high:+.2f}), permutation p = {r.p_value:.3g}, n = {r.n} tasks"
 
 def _task_table(res:pd.DataFrame, pts:pd.DataFrame, raw:pd.DataFrame) -> pd.DataFrame:
-    from ntps.study import per_dataset_targets
+    from ntps.selection import per_dataset_targets
     last = res[res.layer == res.layer.max()].drop_duplicates("dataset").set_index("dataset")
     T = per_dataset_targets(res)
     t = pd.DataFrame({"task": [d.removeprefix("suite:") for d in last.index], "classes": last.n_classes.values, "train": last.n_train.values,
@@ -505,7 +506,8 @@ def write_report(res:pd.DataFrame, # a `run_study` table
                  note:str="", # extra paragraph for the summary (settings)
                 ) -> Path: # `out/summary.md`
     "Tables, figures and `summary.md` / `summary.html` for a study table: the recommended score first, the paper's NTPS beside it."
-    from ntps.study import summarize, per_dataset_targets, RECOMMENDED, RECOMMENDED_LABEL
+    from ntps.selection import summarize, per_dataset_targets
+    from ntps.score import RECOMMENDED, RECOMMENDED_LABEL
     out = Path(out)
     suite = res[res.dataset == res.parent] if "parent" in res else res # sub-tasks are not tasks of their own here
     if suite.dataset.nunique() < 4: raise ValueError(f"a report needs at least 4 datasets for correlations across tasks, got {suite.dataset.nunique()}")

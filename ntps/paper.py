@@ -350,7 +350,7 @@ def paper_targets(res:pd.DataFrame, # a `run_study` table (one model)
                   way:Literal["paper", "heldout"]="heldout", # training-split (paper) or test-split metrics
                  ) -> pd.DataFrame: # one row per dataset: acc, neg_mse, [acc_cc], [neg_lora_gain]
     "Per-dataset targets of one model: the paper's training-split probe metrics, or the test-split ones."
-    from ntps.study import per_dataset_targets
+    from ntps.selection import per_dataset_targets
     if way not in ("paper", "heldout"): raise ValueError(f"way must be 'paper' or 'heldout', got {way!r}")
     T = per_dataset_targets(res)
     if way == "paper":
@@ -362,10 +362,10 @@ def paper_targets(res:pd.DataFrame, # a `run_study` table (one model)
 def reproduction_report(res:pd.DataFrame, # a `run_study` table (any number of models)
                         predictors:Sequence[str]=("ntps",), # (layer, k) predictors (add "ntps_white", "ntps_white_z")
                         ways:Sequence[str]=("paper", "heldout"), # which ways to report
-                        **kwargs, # passed to `ntps.study.selection_study` (method, n_boot, n_perm, seed)
+                        **kwargs, # passed to `ntps.selection.selection_study` (method, n_boot, n_perm, seed)
                        ) -> pd.DataFrame: # one row per (model, way, target, predictor)
     "Correlation of NTPS with each target across datasets, per model, the paper's way and held out."
-    from ntps.study import compare_predictors
+    from ntps.selection import compare_predictors
     out = []
     for m, r in res.groupby("model"):
         for way in ways:

@@ -4,7 +4,7 @@
 
 # %% ../nbs/09_plots.ipynb #cb5fea8d
 from __future__ import annotations
-from typing import Literal, Sequence
+from typing import Literal, Sequence, get_args
 import numpy as np
 import pandas as pd
 import scipy.stats
@@ -12,15 +12,14 @@ import torch
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import seaborn as sns
+from .score import VARIANT_LABELS
 
 # %% auto #0
-__all__ = ['Variant', 'VARIANT_LABELS', 'ntps_k_curves', 'layer_k_heatmap', 'projection_plot', 'rank_plot', 'gain_plot',
-           'before_after_lora', 'correlation_forest']
+__all__ = ['Variant', 'ntps_k_curves', 'layer_k_heatmap', 'projection_plot', 'rank_plot', 'gain_plot', 'before_after_lora',
+           'correlation_forest']
 
 # %% ../nbs/09_plots.ipynb #13b6a026
-Variant = Literal["ntps", "ntps_orth", "ntps_white", "ntps_vs_random"]
-VARIANT_LABELS = {"ntps": "NTPS", "ntps_orth": "NTPS (orthonormal U)", "ntps_white": "NTPS (whitened)",
-                  "ntps_vs_random": "NTPS vs random level"}
+Variant = Literal["ntps", "ntps_orth", "ntps_white", "ntps_vs_random"] # the scores of every `ntps_curve` row
 _LABELS = {**VARIANT_LABELS, "acc": "accuracy", "acc_cc": "chance-corrected accuracy", "neg_mse": "−MSE",
            "kappa": "Cohen's κ", "lora_gain": "LoRA gain", "lora_acc": "LoRA accuracy", "linear_acc": "head-probe accuracy"}
 
@@ -34,7 +33,8 @@ def _check_frame(df, cols:Sequence[str], name:str):
     if len(df) == 0: raise ValueError(f"{name} is empty")
 
 def _check_variant(variant):
-    if variant not in VARIANT_LABELS: raise ValueError(f"variant must be one of {list(VARIANT_LABELS)}, got {variant!r}")
+    if variant not in get_args(Variant):
+        raise ValueError(f"variant must be one of {list(get_args(Variant))}, got {variant!r}")
 
 def _axes(ax, figsize=(5.5, 4)):
     "The given Axes, or the Axes of a new figure."
@@ -258,7 +258,7 @@ def before_after_lora(curves_before:pd.DataFrame, # `ntps_curve` output on the b
 # %% ../nbs/09_plots.ipynb #10f3291f
 _SEL = {"fixed": ("fixed in advance", "C2", "D"), "heldout": ("held-out selection", "C0", "o"), "paper": ("in-sample selection (paper, optimistic)", "C1", "s")}
 
-def correlation_forest(report:pd.DataFrame, # `ntps.study.summarize` output: predictor, selection, rho, ci_low, ci_high (model, target, p_value optional)
+def correlation_forest(report:pd.DataFrame, # `ntps.selection.summarize` output: predictor, selection, rho, ci_low, ci_high (model, target, p_value optional)
                        ax:plt.Axes|None=None, # where to draw; default a new figure
                        *, alpha:float=0.05, # permutation p-values below this get filled markers
                       ) -> plt.Axes:

@@ -13,9 +13,10 @@ import torch
 from .linalg import gen_eigh, nested_orth, orth_basis, symmetrize, as_tensor, fix_signs, ledoit_wolf_shrinkage
 
 # %% auto #0
-__all__ = ['PAPER_FRACTIONS', 'VARIANTS', 'ntps', 'Subspace', 'perception_subspace', 'next_token_subspace', 'nested_scores',
-           'layer_curve', 'synthetic_features_labels', 'synthetic_moments', 'ntps_curve', 'PermutationNull',
-           'permutation_null', 'shrinkage_intensity', 'shrinkage_ridge']
+__all__ = ['PAPER_FRACTIONS', 'VARIANTS', 'VARIANT_LABELS', 'RECOMMENDED', 'RECOMMENDED_LABEL', 'ntps', 'Subspace',
+           'perception_subspace', 'next_token_subspace', 'nested_scores', 'layer_curve', 'synthetic_features_labels',
+           'synthetic_moments', 'ntps_curve', 'PermutationNull', 'permutation_null', 'shrinkage_intensity',
+           'shrinkage_ridge']
 
 # %% ../nbs/04_score.ipynb #d0afb956
 def _check_pair(U, V):
@@ -510,6 +511,24 @@ def shrinkage_ridge(features, # [N, d] pooled features, or [N, L, d]
     "The relative ridge on S_xx (as `gen_eigh`'s `ridge`) equivalent to Ledoit–Wolf shrinkage."
     rho = np.minimum(shrinkage_intensity(features, center=center), 1 - 1e-6)
     return float(rho / (1 - rho)) if np.ndim(rho) == 0 else rho / (1 - rho)
+
+# %% ../nbs/04_score.ipynb #f0213d89
+VARIANT_LABELS = { # every score variant a study reports (its column) → the label figures and reports print
+    "ntps": "NTPS",
+    "ntps_orth": "NTPS (orthonormal U)",
+    "ntps_white": "NTPS (whitened)",
+    "ntps_vs_random": "NTPS vs random level",
+    "ntps_shrunk": "NTPS (shrunk S_xx)",
+    "ntps_white_shrunk": "NTPS (whitened, shrunk S_xx)",
+    "ntps_excess": "NTPS over its label-permutation null",
+    "ntps_z": "NTPS z-score against its label-permutation null",
+    "ntps_white_excess": "whitened NTPS over its label-permutation null",
+    "ntps_white_z": "whitened NTPS z-score against its label-permutation null",
+    "ntps_shrunk_z": "shrunk NTPS z-score against its label-permutation null",
+    "ntps_white_shrunk_z": "whitened shrunk NTPS z-score against its label-permutation null",
+}
+RECOMMENDED = "ntps_white_excess" # chosen by the rule and the evidence of the study page ("Which score to recommend")
+RECOMMENDED_LABEL = VARIANT_LABELS[RECOMMENDED]
 
 # %% ../nbs/04_score.ipynb #a0ef8a56
 def _released_solve(A, B, backend):
