@@ -140,34 +140,100 @@ def _split_strings(line: str, limit: int) -> list[str] | None:
     return None
 
 
+HEADERS = ("if", "elif", "else", "for", "while", "with", "try", "except", "finally", "async")
+
+
+def _tokens(line: str) -> list:
+    "The tokens of one physical line, as far as they go (a line inside brackets stops early, which is fine)."
+    out = []
+    try:
+        for t in tokenize.generate_tokens(io.StringIO(line + "\n").readline): out.append(t)
+    except (tokenize.TokenError, IndentationError, SyntaxError): pass
+    return out
+
+
+def _split_header(line: str) -> list[str] | None:
+    "`if x: body` (or any clause with its body on the same line) → the header, then the body indented on its own line."
+    ind = line[:len(line) - len(line.lstrip())]
+    body = line.lstrip()
+    if not re.match(rf"({'|'.join(HEADERS)})\b", body): return None
+    depth = 0
+    for t in _tokens(line):
+        if t.type == tokenize.OP and t.string in "([{": depth += 1
+        elif t.type == tokenize.OP and t.string in ")]}": depth -= 1
+        elif t.type == tokenize.OP and t.string == ":" and depth == 0:
+            rest = line[t.end[1]:].strip()
+            if not rest or rest.startswith("#"): return None
+            return [line[:t.end[1]], ind + "    " + rest]
+    return None
+
+
+def _split_semicolons(line: str) -> list[str] | None:
+    "`a = 1; b = 2` → one statement per line."
+    ind, cuts, depth = line[:len(line) - len(line.lstrip())], [], 0
+    for t in _tokens(line):
+        if t.type == tokenize.OP and t.string in "([{": depth += 1
+        elif t.type == tokenize.OP and t.string in ")]}": depth -= 1
+        elif t.type == tokenize.OP and t.string == ";" and depth == 0: cuts.append(t.start[1])
+    if not cuts: return None
+    parts, prev = [], 0
+    for c in cuts + [len(line)]:
+        parts.append(line[prev:c].strip()); prev = c + 1
+    return [ind + p for p in parts if p]
+
+
+def _break_at_comma(line: str, target: int) -> list[str] | None:
+    "Break after the last comma (inside brackets) that fits, the rest aligned under the bracket's first item."
+    stack, best = [], None
+    for t in _tokens(line):
+        if t.type == tokenize.OP and t.string in "([{": stack.append(t.end[1])
+        elif t.type == tokenize.OP and t.string in ")]}":
+            if stack: stack.pop()
+        elif t.type == tokenize.OP and t.string == "," and stack and t.end[1] <= target:
+            rest = line[t.end[1]:].strip()
+            if rest and not rest.startswith("#") and not rest.startswith((")", "]", "}")):
+                key = (-len(stack), t.end[1]) # the shallowest comma that fits, then the last one
+                if best is None or key > best[0]: best = (key, t.end[1], stack[-1])
+    if best is None or best[2] >= best[1]: return None
+    _, cut, col = best
+    return [line[:cut].rstrip(), " " * col + line[cut:].strip()]
+
+
 def wrap_source(src: str, limit: int, target: int) -> tuple[str, list[str]]:
     "The cell source with long lines wrapped, and the long lines left."
     if not _parses(src): return src, [l for l in src.split("\n") if len(l) > limit]
-    for _ in range(8): # each pass changes line numbers: re-parse and repeat until nothing changes
+    for _ in range(40): # each pass changes line numbers: re-parse and repeat until nothing changes
         lines, tree, changed = src.split("\n"), ast.parse(src), False
         params = _param_lines(tree)
         for i in range(len(lines) - 1, -1, -1):
             line, no = lines[i], i + 1
             if len(line) <= limit: continue
             code, comment = _code_and_comment(line)
-            new = None
+            whole = _whole_statements(tree, no)
+            returns = re.match(r"\s*\)\s*->", code) is not None # docments reads a return's comment on its line only
+            cands = []
             if no in params and comment and len(code) <= limit and not code.lstrip().startswith(("def ", "class ")):
                 col = params[no]
                 wrapped = textwrap.wrap(comment, max(30, target - col - 2)) or [comment]
-                new = [" " * col + "# " + w for w in wrapped] + [code]
-            elif _whole_statements(tree, no):
-                new = _format_line(line, target)
-                if new is not None and any(len(l) > limit for l in new) and comment:
-                    new = _comment_above(line, target)
-            elif (span := _statement_span(tree, no)) is not None:
+                cands.append([" " * col + "# " + w for w in wrapped] + [code])
+            if whole: cands += [_split_header(line), _split_semicolons(line)]
+            if comment and code.strip() and len(code) <= limit and no not in params and not returns:
+                cands.append(_comment_above(line, target))
+            cands += [_break_at_comma(line, target), _split_strings(line, target)]
+            if whole: cands.append(_format_line(line, target))
+            new = None
+            for c in cands:
+                if c is None or c == [line]: continue
+                if _parses("\n".join(lines[:i] + c + lines[i + 1:])):
+                    new = c
+                    break
+            if new is None and (span := _statement_span(tree, no)) is not None:
                 fmt = _format_span(lines, span, target)
                 if fmt is not None and fmt != lines[span[0] - 1:span[1]]:
                     cand = "\n".join(lines[:span[0] - 1] + fmt + lines[span[1]:])
                     if _parses(cand):
                         lines, changed = lines[:span[0] - 1] + fmt + lines[span[1]:], True
                         break # line numbers moved: re-parse
-            if new is None or new == [line]:
-                new = _split_strings(line, target)
             if new is None: continue
             cand = "\n".join(lines[:i] + new + lines[i + 1:])
             if _parses(cand):
