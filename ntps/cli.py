@@ -13,10 +13,10 @@ from . import MAX_TRAIN, MAX_TEST, MAX_LENGTH, BATCH_SIZE # one set of defaults 
 
 
 # %% auto #0
-__all__ = ['logger', 'np', 'pd', 'Dtype', 'STUDY_FILES', 'DEMO_TASKS', 'COMMANDS', 'UsageError', 'save_figure', 'command_parser',
-           'slug', 'moments', 'curve_figure', 'log_k_subset', 'heatmap_figure', 'score', 'probe', 'lora',
-           'fixed_points', 'scatter_figure', 'forest_figure', 'write_report', 'markdown_to_html', 'report',
-           'study_config', 'study', 'demo', 'run_pipeline', 'overview', 'main']
+__all__ = ['logger', 'np', 'pd', 'Dtype', 'DEMO_TASKS', 'COMMANDS', 'UsageError', 'save_figure', 'command_parser', 'moments',
+           'curve_figure', 'log_k_subset', 'heatmap_figure', 'score', 'probe', 'lora', 'fixed_points', 'scatter_figure',
+           'forest_figure', 'write_report', 'markdown_to_html', 'report', 'study', 'demo', 'run_pipeline', 'overview',
+           'main']
 
 # %% ../nbs/10_cli.ipynb #87d9e920
 logger = logging.getLogger(__name__)
@@ -98,8 +98,6 @@ def _dtype(dtype:str):
     import torch
     if dtype not in ("default", "float32", "bfloat16", "float16"): raise ValueError(f"dtype must be 'default', 'float32', 'bfloat16' or 'float16', got {dtype!r}")
     return None if dtype == "default" else getattr(torch, dtype)
-
-def slug(s) -> str: return re.sub(r"[^A-Za-z0-9_.-]+", "-", str(s).removeprefix("suite:")).strip("-.") or "x"
 
 def _positive(**values):
     "Check integer options before anything slow is loaded."
@@ -627,85 +625,8 @@ def report(results:str, # a study folder (with `results.parquet`) or a results `
     return path
 
 
-# %% ../nbs/10_cli.ipynb #5f309886
-def _toml(path:Path) -> dict:
-    try: import tomllib
-    except ImportError:
-        try: import tomli as tomllib
-        except ImportError: raise ImportError("reading TOML on Python < 3.11 needs `pip install tomli`") from None
-    if not path.is_file(): raise FileNotFoundError(f"no study file at {path}")
-    try: return tomllib.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError: raise ValueError(f"{path}: not UTF-8 text; re-save it as UTF-8") from None
-    except tomllib.TOMLDecodeError as e: raise ValueError(f"{path}: invalid TOML: {e}") from None
-
-def study_config(spec:dict, # the parsed TOML file
-                 base:str|Path|None=None, # folder of the TOML file: relative model/dataset paths and `out` resolve against it
-                ) -> tuple[list, list, dict]: # (models, datasets, StudyConfig kwargs), all checked
-    "Check a whole study spec (`models`, `datasets`, `out`, StudyConfig fields) before any work → (models, datasets, StudyConfig kwargs)."
-    from dataclasses import fields
-    from ntps.study import StudyConfig
-    allowed = [f.name for f in fields(StudyConfig)]
-    spec = dict(spec); sub = spec.pop("study", {})
-    if not isinstance(sub, dict): raise TypeError(f"[study] must be a table of settings, got {sub!r}")
-    models, datasets = spec.pop("models", None), spec.pop("datasets", None)
-    out = spec.pop("out", None)
-    if out is not None and not isinstance(out, str): raise TypeError(f"out must be a string (a folder), got {out!r}")
-    for k, v in (("models", models), ("datasets", datasets)):
-        if not isinstance(v, list) or not v or not all(isinstance(s, str) for s in v): raise ValueError(f"{k} must be a non-empty list of strings, got {v!r}")
-    kw = spec | sub
-    bad = sorted(set(kw) - set(allowed))
-    if bad: raise ValueError(f"unknown study setting(s) {bad}; allowed: models, datasets, out, and StudyConfig fields {allowed}")
-    StudyConfig(**kw) # every value checked now (types too: `lora = "false"` is refused), not after hours of work
-    if base is not None: models, datasets = [_resolve(s, Path(base)) for s in models], [_resolve(s, Path(base)) for s in datasets]
-    return models, datasets, kw
-
-def _resolve(entry:str, base:Path) -> str:
-    "A study-file entry that names a file or folder relative to the study file, made absolute; registered names are left alone."
-    if entry.startswith("suite:") or Path(entry).is_absolute(): return entry
-    return str((base / entry).resolve()) if (base / entry).exists() else entry
-
-# what a study and its report write into their folder: `--overwrite` removes these and nothing else
-STUDY_FILES = ("config.json", "results.parquet", "results.csv", "correlations.csv", "summary.md", "summary.html",
-               "*_ntps_k.png", "*_heatmap.png", "*_score_vs_acc.png", "*_forest.png", "*_tasks.csv")
-
-def _study_plan(f:Path) -> dict|None:
-    "The plan in a study folder's `config.json`, or None when the file is not one (a model's `config.json`, empty, not JSON)."
-    try: old = json.loads(f.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError): return None
-    ok = isinstance(old, dict) and all(isinstance(old.get(k), list) for k in ("models", "datasets")) and "max_train" in old
-    return old if ok else None
-
-def _clear_study(out:Path):
-    "Remove the files a study and its report wrote (`STUDY_FILES`, the parts and their sidecars); anything else in `out` stays."
-    for pat in STUDY_FILES:
-        for p in out.glob(pat):
-            if p.is_file(): p.unlink()
-    parts = out / "parts"
-    if parts.is_dir():
-        for p in list(parts.glob("*.parquet")) + list(parts.glob("*.json")): p.unlink()
-        if not any(parts.iterdir()): parts.rmdir()
-
-def _prepare(out:Path, plan:dict, overwrite:bool):
-    "One plan per folder: resume the same plan; refuse another (or a folder that is not a study's) unless `overwrite`, which removes the old study's files (never the folder)."
-    if not out.exists() or not any(out.iterdir()): return
-    f = out / "config.json"
-    old = _study_plan(f) if f.is_file() else None
-    plan = json.loads(json.dumps(plan))
-    if old is None:
-        why = "its config.json is not an ntps study's (a model folder?)" if f.exists() else "no config.json"
-        raise UsageError(f"{out} is not empty and holds no study ({why}): nothing in it is ever deleted; use another --out")
-    from ntps.study import _LATER # settings added later: a folder written before them holds their defaults
-    diff = sorted(k for k in set(old) | set(plan) if k not in ("device", "sums_device") and old.get(k, _LATER.get(k)) != plan.get(k, _LATER.get(k)))
-    if not diff: return # the same plan: resume
-    if not overwrite:
-        show = lambda v: f"{len(v)} entries" if isinstance(v, list) and len(v) > 3 else repr(v)
-        raise UsageError(f"{out} holds a study with other settings ({', '.join(f'{k}: {show(old.get(k))} → {show(plan.get(k))}' for k in diff)}); "
-                         "use another --out, or --overwrite to replace it")
-    _clear_study(out) # --overwrite: no stale parts, tables, report or figures are left beside the new ones
-
-
 # %% ../nbs/10_cli.ipynb #e5558371
-def study(config:str, # TOML file: `models = [...]`, `datasets = [...]`, optional `out`, and StudyConfig fields (top level or under `[study]`); paths in it are relative to it
+def study(config:str, # TOML file: `models`, `datasets`, optional `out`, StudyConfig fields; paths relative to it
           out:str|None=None, # results folder; default the file's `out`, else `<file stem>_results/` next to the file
           report:bool=True, # also write the report (tables, figures, summary) into the folder
           n_perm:int=500, # permutations for the report's p-values
@@ -713,14 +634,10 @@ def study(config:str, # TOML file: `models = [...]`, `datasets = [...]`, optiona
           quiet:bool=False, # no progress bars or summary
          ) -> Path: # the results folder
     "Run (or resume) a models × datasets study from a TOML file; results in `out/results.parquet`."
-    from dataclasses import asdict
-    from ntps.study import StudyConfig, run_study
-    path = Path(config)
-    spec = _toml(path)
-    models, datasets, kw = study_config(spec, base=path.parent)
-    cfg = StudyConfig(**kw)
-    out = Path(out) if out else (path.parent / spec["out"] if spec.get("out") else path.with_name(f"{path.stem}_results"))
-    _prepare(out, dict(asdict(cfg), models=list(models), datasets=list(datasets)), overwrite)
+    from ntps.study import StudyConfig, prepare_study_folder, run_study
+    models, datasets, cfg, file_out = StudyConfig.from_toml(config) # everything checked before any work
+    out = Path(out) if out else file_out
+    prepare_study_folder(out, cfg, models, datasets, overwrite)
     res = run_study(models, datasets, out, cfg, progress=not quiet)
     if report and res.dataset.nunique() >= 4: write_report(res, out, n_perm=n_perm, seed=cfg.seed)
     if not quiet: print(f"wrote {out / 'results.parquet'}: {len(res)} rows, {res.model.nunique()} model(s) × {res.dataset.nunique()} dataset(s)")
@@ -748,8 +665,7 @@ def demo(out:str="ntps-demo", # report folder
          quiet:bool=False, # no progress bars or summary
         ) -> Path: # the `summary.md` file
     "The offline demo: an LLM and the bundled suite → NTPS, probes and a report with the NTPS–accuracy correlation."
-    from dataclasses import asdict
-    from ntps.study import StudyConfig, run_study
+    from ntps.study import StudyConfig, prepare_study_folder, run_study
     from ntps.data import list_datasets
     t0 = time.perf_counter()
     names = [n.removeprefix("suite:") for n in list_datasets("suite").name]
@@ -760,7 +676,7 @@ def demo(out:str="ntps-demo", # report folder
     cfg = StudyConfig(max_train=max_train, max_test=max_test, batch_size=batch_size, max_length=max_length, ridge_xx=_ridge_arg(ridge_xx),
                       head_epochs=head_epochs, lora=lora, seed=seed, device=device)
     outp, ds = Path(out), [f"suite:{t.removeprefix('suite:')}" for t in tasks]
-    _prepare(outp, dict(asdict(cfg), models=[model], datasets=ds), overwrite)
+    prepare_study_folder(outp, cfg, [model], ds, overwrite)
     res = run_study([model], ds, outp, cfg, progress=not quiet)
     note = (f"Model `{model}`; {len(ds)} tasks of the bundled offline suite; at most {max_train} training and {max_test} test texts per task "
             f"(stratified), {max_length} tokens per text; the first-token (BOS) state is left out. Every cell has a label-permutation null "

@@ -11,6 +11,7 @@ from typing import Literal, Sequence
 import numpy as np
 import pandas as pd
 from fastcore.basics import patch
+from .store import short_hash
 
 # %% auto #0
 __all__ = ['PAPER_DATASETS', 'clean_text', 'stratified_split', 'random_split', 'stratified_subsample', 'TextDataset',
@@ -93,13 +94,16 @@ def stratified_subsample(labels:Sequence, # [n] class labels
 @dataclass(frozen=True, repr=False)
 class TextDataset:
     "Texts and integer labels `0..C-1` of a train and a test split, with the class names."
-    name: str # the dataset's name, e.g. `"suite:movie_sentences"`
+    name: str # the dataset's readable name, for display, e.g. `"suite:movie_sentences"` or a file's basename
     train_texts: tuple[str, ...] # [n_train] texts
     train_labels: np.ndarray # [n_train] int64 labels in 0..C-1
     test_texts: tuple[str, ...] # [n_test] texts
     test_labels: np.ndarray # [n_test] int64 labels in 0..C-1
     classes: tuple[str, ...] # [C] class names; label `i` means `classes[i]`
     meta: dict = field(default_factory=dict) # source, licence, preprocessing notes
+    # unique per source, used in file names and `dataset` columns: the registered name, or for a local file its
+    # name plus 8 hex digits of a hash of its resolved path (set by `load_file`); default `name`
+    key: str|None = None
 
     def __post_init__(self):
         for s in ("train", "test"):
@@ -110,6 +114,7 @@ class TextDataset:
             y.setflags(write=False)
             object.__setattr__(self, f"{s}_texts", tuple(t)); object.__setattr__(self, f"{s}_labels", y)
         object.__setattr__(self, "classes", tuple(str(c) for c in self.classes))
+        object.__setattr__(self, "key", self.key or self.name)
 
     @property
     def n_classes(self) -> int: return len(self.classes)
@@ -122,12 +127,6 @@ class TextDataset:
             h.update(s.encode()); h.update(np.ascontiguousarray(getattr(self, f"{s}_labels"), dtype="<i8").tobytes())
             for t in getattr(self, f"{s}_texts"): h.update(len(t.encode()).to_bytes(8, "little")); h.update(t.encode())
         return h.hexdigest()
-
-    @property
-    def id(self) -> str:
-        "Unique, stable identity: the readable name plus 12 hex digits of a hash of the source (resolved path for files) and the content."
-        src = str(self.meta.get("path", self.name))
-        return f"{self.name}-{hashlib.sha256((src + chr(0) + self.fingerprint).encode()).hexdigest()[:12]}"
 
     def __repr__(self):
         cl = ", ".join(self.classes[:6]) + (", …" if self.n_classes > 6 else "")
@@ -253,6 +252,7 @@ def from_frames(train:pd.DataFrame, # raw training rows (or all rows when `test`
                 seed:int=42, # split seed
                 max_chars:int|None=None, # truncate texts to this many characters (see `clean_text`)
                 meta:dict|None=None, # notes kept in `TextDataset.meta`
+                key:str|None=None, # `TextDataset.key` (unique per source); default `name`
                ) -> TextDataset:
     "Validate raw frames, split if needed and encode labels into a `TextDataset` (string labels stripped; warns on classes in one split only)."
     if split not in ("stratified", "random"): raise ValueError(f"split must be 'stratified' or 'random', got {split!r}")
@@ -265,7 +265,7 @@ def from_frames(train:pd.DataFrame, # raw training rows (or all rows when `test`
     ytr, yte, cl = encode_labels(ltr, lte, classes)
     fix = (lambda s: clean_text(s, max_chars)) if max_chars else (lambda s: s)
     ds = TextDataset(name, tuple(map(fix, tr.text)), ytr, tuple(map(fix, te.text)), yte, cl,
-                     dict(meta or {}, split=split if test is None else "given", seed=seed))
+                     dict(meta or {}, split=split if test is None else "given", seed=seed), key)
     _warn_one_split(ds)
     return ds
 
@@ -406,16 +406,17 @@ def load_file(path:str|Path, # the data file (all rows, or the training rows whe
               max_chars:int|None=None, # truncate texts (see `clean_text`)
              ) -> TextDataset:
     "Load a labelled local file into a `TextDataset`."
-    df, name = read_table(path), Path(path).name
-    meta = dict(source=str(path), path=str(Path(path).resolve())) # `path` makes `TextDataset.id` unique per file
-    if test is not None: return from_frames(df, read_table(test), text=text, label=label, name=name, max_chars=max_chars, meta=meta)
+    df, name, full = read_table(path), Path(path).name, Path(path).resolve()
+    kw = dict(text=text, label=label, name=name, max_chars=max_chars, meta=dict(source=str(path), path=str(full)),
+              key=f"{name}@{short_hash(full)}") # two files called `train.csv` are two datasets
+    if test is not None: return from_frames(df, read_table(test), **kw)
     if split_column in df.columns:
         s = df[split_column].astype(str).str.lower()
         bad = sorted(set(s) - {"train", "test"})
         if bad: raise ValueError(f"{name}: column {split_column!r} must hold 'train' or 'test', got {bad[:5]}")
         if not (s == "test").any(): raise ValueError(f"{name}: column {split_column!r} has no 'test' rows")
-        return from_frames(df[s == "train"], df[s == "test"], text=text, label=label, name=name, max_chars=max_chars, meta=meta)
-    return from_frames(df, text=text, label=label, name=name, test_size=test_size, seed=seed, max_chars=max_chars, meta=meta)
+        return from_frames(df[s == "train"], df[s == "test"], **kw)
+    return from_frames(df, test_size=test_size, seed=seed, **kw)
 
 # %% ../nbs/05_data.ipynb #39aead40
 def suite_dir() -> Path:

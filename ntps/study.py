@@ -4,79 +4,154 @@
 
 # %% ../nbs/08_study.ipynb #0cf29893
 from __future__ import annotations
-import gc, json, logging, os, re, tempfile, time, warnings
+import gc, json, logging, os, re, tempfile, time, tomllib, warnings
 from types import SimpleNamespace
-from dataclasses import dataclass, field, asdict, replace
+from dataclasses import dataclass, field, fields, asdict, replace
 from pathlib import Path
-from typing import Callable, Literal, Sequence
+from typing import Callable, ClassVar, Literal, NamedTuple, Sequence
 import numpy as np
 import pandas as pd
 import torch
+from fastcore.basics import patch
 from . import MAX_TRAIN, MAX_TEST, BATCH_SIZE, MAX_LENGTH # one set of defaults for the whole pipeline (also the CLI's)
 from .store import model_identity, read_json, short_hash, slug, write_json, write_table
 from .probes import PROBE_MEMORY_GIB, probe_layer_chunk
 from .selection import preregistered_layer
 
 # %% auto #0
-__all__ = ['StudyConfig', 'k_grid', 'dataset_key', 'study_one', 'pair_subtasks', 'run_study']
+__all__ = ['RUNTIME_FIELDS', 'LATER_DEFAULTS', 'STUDY_FILES', 'Interval', 'ListOf', 'check_settings', 'StudyConfig', 'k_grid',
+           'study_identity', 'study_one', 'pair_subtasks', 'run_study', 'prepare_study_folder', 'StudyFile']
+
+# %% ../nbs/08_study.ipynb #c0f10002
+class Interval(NamedTuple):
+    "Numbers of one kind (`int`, or `float` for any real number; never a boolean) from `low` to `high`."
+    kind: type # `int` or `float`
+    low: float|None = None # lower bound; None = none
+    high: float|None = None # upper bound; None = none
+    closed: Literal["left", "right", "both", "neither"] = "left" # which bounds are allowed values
+
+class ListOf(NamedTuple):
+    "A list or tuple whose items each satisfy `item`."
+    item: object # a type or an `Interval`
+    min_len: int = 0 # fewest items
+
+# %% ../nbs/08_study.ipynb #c0f10003
+_NOUNS = {bool: ("true or false (a boolean)", "booleans"), int: ("an integer", "integers"),
+          float: ("a number", "numbers"), str: ("a string", "strings")}
+
+def _allows(c, v) -> bool:
+    "Whether `v` satisfies the constraint `c`: an `Interval`, a `ListOf`, a type, or a value allowed as such."
+    if isinstance(c, Interval):
+        if isinstance(v, bool) or not isinstance(v, int if c.kind is int else (int, float)): return False
+        lo = c.low is None or (v >= c.low if c.closed in ("left", "both") else v > c.low)
+        return lo and (c.high is None or (v <= c.high if c.closed in ("right", "both") else v < c.high))
+    if isinstance(c, ListOf):
+        return isinstance(v, (list, tuple)) and len(v) >= c.min_len and all(_allows(c.item, x) for x in v)
+    if isinstance(c, type): return isinstance(v, c) and (c is bool or not isinstance(v, bool))
+    return type(v) is type(c) and v == c
+
+def _describe(c, plural:bool=False) -> str:
+    "The constraint `c` in words (`plural`: for the items of a list)."
+    if isinstance(c, ListOf):
+        least = f" (at least {'one' if c.min_len == 1 else c.min_len})" if c.min_len else ""
+        return f"a list of {_describe(c.item, True)}{least}"
+    if isinstance(c, type): return _NOUNS[c][plural]
+    if not isinstance(c, Interval): return repr(c)
+    noun = _NOUNS[c.kind][plural]
+    if c.kind is int and c.low == 1 and c.high is None and c.closed in ("left", "both"):
+        return "positive integers" if plural else "a positive integer"
+    lo = "" if c.low is None else f" {'>=' if c.closed in ('left', 'both') else '>'} {c.low}"
+    hi = "" if c.high is None else f"{' and' if lo else ''} {'<=' if c.closed in ('right', 'both') else '<'} {c.high}"
+    return noun + lo + hi
+
+def check_settings(obj, # a settings dataclass, e.g. a `StudyConfig`
+                   constraints:dict, # field → list of allowed alternatives (values, types, `Interval`, `ListOf`)
+                  ):
+    "Check each field of `obj` against its alternatives; a `ValueError` names the field, the value and what is allowed."
+    for name, allowed in constraints.items():
+        v = getattr(obj, name)
+        if not any(_allows(c, v) for c in allowed):
+            raise ValueError(f"{type(obj).__name__}.{name} must be {' or '.join(map(_describe, allowed))}, got {v!r}")
 
 # %% ../nbs/08_study.ipynb #977fbfc3
 @dataclass(frozen=True)
 class StudyConfig:
-    "Settings of one study (one config dataclass for the stage; checks in `__post_init__`)."
+    "Settings of one study, each checked against `StudyConfig.constraints` by `check_settings`."
     max_train:int|None=MAX_TRAIN # training texts per dataset (stratified subset); None = all
     max_test:int|None=MAX_TEST # test texts per dataset; None = all
     batch_size:int=BATCH_SIZE # texts per forward pass
     max_length:int=MAX_LENGTH # tokens per text (longer texts are truncated)
-    k_grid:Literal["geometric", "all"]="geometric" # keep k = 1, 2, 3, 4, 6, 8, … (≈ 10 per octave… coarser) and K, or every k
-    ridge_xx:float|str="auto" # relative ridge on S_xx of the `*_shrunk` columns; "auto" = Ledoit–Wolf from the features (the paper's columns never have one)
+    # keep k = 1, 2, 3, 4, 6, 8, … (≈ 10 per octave… coarser) and K, or every k
+    k_grid:Literal["geometric", "all"]="geometric"
+    # relative ridge on S_xx of the `*_shrunk` columns; "auto" = Ledoit–Wolf from the features (the paper's columns
+    # never have one)
+    ridge_xx:float|str="auto"
     n_perm:int=100 # label permutations of the null (columns `*_null_mean`, `*_z`, `*_excess`, `*_null_p`); 0 = none
-    subtasks:bool=False # also score every two-class sub-task of a multi-class task (`pair_subtasks`), from the same features
+    # also score every two-class sub-task of a multi-class task (`pair_subtasks`), from the same features
+    subtasks:bool=False
     ridge_grid:tuple=() # more ridges on S_xx to score side by side: columns `ntps_r{ε}`, `ntps_white_r{ε}`
     exclude_bos:bool=True # leave a BOS token out of pooling and pairs (attention sink)
     head_probe:bool=True # train the paper's head probe (last layer) → linear_acc
     head_epochs:int=50 # its epochs (the paper: 50)
-    lora:bool=False # also fine-tune with LoRA (`ntps.lora.lora_benchmark`, one seed) → lora_acc, fair baselines, gains, flag
-    lora_steps:int=150 # LoRA optimisation steps, at most (early stopping on a validation split of train); the paper: 5000 of batch 1
+    # also fine-tune with LoRA (`ntps.lora.lora_benchmark`, one seed) → lora_acc, fair baselines, gains, flag
+    lora:bool=False
+    # LoRA optimisation steps, at most (early stopping on a validation split of train); the paper: 5000 of batch 1
+    lora_steps:int=150
     lora_batch_size:int=8 # LoRA batch size
     lora_lr:float=1e-3 # Adafactor learning rate of LoRA and of the head-only control (the paper: 1e-4)
-    lora_top_blocks:int|None=None # None = adapt every block (the recipe that measured a gain); m = only the top m blocks, their inputs cached once (faster, measured no gain)
+    # None = adapt every block (the recipe that measured a gain); m = only the top m blocks, their inputs cached once
+    # (faster, measured no gain)
+    lora_top_blocks:int|None=None
     seed:int=0 # seed of subsets, probes and LoRA
     device:str|None=None # device for the model; default its own
-    layers:tuple|None=None # hidden-state indices to score (0 = embeddings, negative count from the end); None = all L+1. The last layer and the pre-registered ⌊2L/3⌉ are always added (the head probe, LoRA's NTPS and the pre-registered summary read them)
-    sums_device:str|None=None # where the float64 moment sums live, e.g. "cpu" while the model runs on a GPU (frees (L+1)·3d² float64 of GPU memory); default the model's device
-    probe_device:str|None=None # where the per-layer probes and baselines compute (float64): None = where the model runs (a GPU when it has one), "cpu" to keep them off it; the head probe stays on the CPU (its dropout stream is the CPU's)
-    probe_memory_gib:float=PROBE_MEMORY_GIB # memory the per-layer probes and baselines may use at once: their layers are fitted in chunks that fit (`ntps.probes.probe_layer_chunk`; same results)
-    moment_dtype:Literal["float64", "float32"]="float64" # dtype of the per-batch products (the sums are float64 either way; float32 is faster on a GPU)
-    def __post_init__(self):
-        for f in ("subtasks", "exclude_bos", "head_probe", "lora"): # `lora = "false"` in a TOML file must not run LoRA
-            if not isinstance(getattr(self, f), bool): raise TypeError(f"StudyConfig.{f} must be true or false (a boolean), got {getattr(self, f)!r}")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int): raise TypeError(f"StudyConfig.seed must be an integer, got {self.seed!r}")
-        if self.device is not None and not isinstance(self.device, str): raise TypeError(f"StudyConfig.device must be a string such as 'cuda' or None, got {self.device!r}")
-        for f in ("batch_size", "max_length", "head_epochs", "lora_steps", "lora_batch_size"):
-            if isinstance(getattr(self, f), bool) or not isinstance(getattr(self, f), int) or getattr(self, f) < 1: raise ValueError(f"StudyConfig.{f} must be a positive integer, got {getattr(self, f)!r}")
-        for f in ("max_train", "max_test"):
-            v = getattr(self, f)
-            if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 2): raise ValueError(f"StudyConfig.{f} must be None or an integer >= 2, got {v!r}")
-        if self.k_grid not in ("geometric", "all"): raise ValueError(f"StudyConfig.k_grid must be 'geometric' or 'all', got {self.k_grid!r}")
-        if isinstance(self.lora_lr, bool) or not isinstance(self.lora_lr, (int, float)) or not self.lora_lr > 0: raise ValueError(f"StudyConfig.lora_lr must be > 0, got {self.lora_lr!r}")
-        if self.lora_top_blocks is not None and (not isinstance(self.lora_top_blocks, int) or self.lora_top_blocks < 1): raise ValueError(f"StudyConfig.lora_top_blocks must be None or a positive integer, got {self.lora_top_blocks!r}")
-        if not (self.ridge_xx == "auto" or (isinstance(self.ridge_xx, (int, float)) and not isinstance(self.ridge_xx, bool) and self.ridge_xx >= 0)):
-            raise ValueError(f"StudyConfig.ridge_xx must be a number >= 0 or 'auto', got {self.ridge_xx!r}")
-        if isinstance(self.n_perm, bool) or not isinstance(self.n_perm, int) or not (self.n_perm == 0 or self.n_perm >= 50): raise ValueError(f"StudyConfig.n_perm must be 0 or an integer >= 50, got {self.n_perm!r}")
-        if not isinstance(self.ridge_grid, (tuple, list)): raise TypeError(f"StudyConfig.ridge_grid must be a list of positive numbers, got {self.ridge_grid!r}")
-        if any(isinstance(r, bool) or not isinstance(r, (int, float)) or r <= 0 for r in self.ridge_grid): raise ValueError(f"StudyConfig.ridge_grid must hold positive numbers, got {self.ridge_grid!r}")
-        object.__setattr__(self, "ridge_grid", tuple(float(r) for r in self.ridge_grid))
-        if self.probe_device is not None and not isinstance(self.probe_device, str): raise TypeError(f"StudyConfig.probe_device must be a string such as 'cpu' or None, got {self.probe_device!r}")
-        if self.sums_device is not None and not isinstance(self.sums_device, str): raise TypeError(f"StudyConfig.sums_device must be a string such as 'cpu' or None, got {self.sums_device!r}")
-        if isinstance(self.probe_memory_gib, bool) or not isinstance(self.probe_memory_gib, (int, float)) or not self.probe_memory_gib > 0:
-            raise ValueError(f"StudyConfig.probe_memory_gib must be a number > 0, got {self.probe_memory_gib!r}")
-        if self.moment_dtype not in ("float64", "float32"): raise ValueError(f"StudyConfig.moment_dtype must be 'float64' or 'float32', got {self.moment_dtype!r}")
-        if self.layers is not None:
-            if isinstance(self.layers, (str, int)) or not isinstance(self.layers, (tuple, list)): raise TypeError(f"StudyConfig.layers must be a list of integers or None, got {self.layers!r}")
-            if not self.layers or any(isinstance(l, bool) or not isinstance(l, int) for l in self.layers): raise ValueError(f"StudyConfig.layers must hold at least one integer, got {self.layers!r}")
-            object.__setattr__(self, "layers", tuple(self.layers))
+    # hidden-state indices to score (0 = embeddings, negative count from the end); None = all L+1. The last layer
+    # and the pre-registered ⌊2L/3⌉ are always added (the head probe, LoRA's NTPS and the pre-registered summary
+    # read them)
+    layers:tuple|None=None
+    # where the float64 moment sums live, e.g. "cpu" while the model runs on a GPU (frees (L+1)·3d² float64 of GPU
+    # memory); default the model's device
+    sums_device:str|None=None
+    # where the per-layer probes and baselines compute (float64): None = where the model runs (a GPU when it has one),
+    # "cpu" to keep them off it; the head probe stays on the CPU (its dropout stream is the CPU's)
+    probe_device:str|None=None
+    # memory the per-layer probes and baselines may use at once: their layers are fitted in chunks that fit
+    # (`ntps.probes.probe_layer_chunk`; same results)
+    probe_memory_gib:float=PROBE_MEMORY_GIB
+    # dtype of the per-batch products (the sums are float64 either way; float32 is faster on a GPU)
+    moment_dtype:Literal["float64", "float32"]="float64"
 
+    constraints: ClassVar[dict] = dict( # what each field allows: any one of its alternatives
+        max_train=[None, Interval(int, 2)],
+        max_test=[None, Interval(int, 2)],
+        batch_size=[Interval(int, 1)],
+        max_length=[Interval(int, 1)],
+        k_grid=["geometric", "all"],
+        ridge_xx=[Interval(float, 0), "auto"],
+        n_perm=[0, Interval(int, 50)],
+        subtasks=[bool],
+        ridge_grid=[ListOf(Interval(float, 0, closed="neither"))],
+        exclude_bos=[bool],
+        head_probe=[bool],
+        head_epochs=[Interval(int, 1)],
+        lora=[bool],
+        lora_steps=[Interval(int, 1)],
+        lora_batch_size=[Interval(int, 1)],
+        lora_lr=[Interval(float, 0, closed="neither")],
+        lora_top_blocks=[None, Interval(int, 1)],
+        seed=[int],
+        device=[str, None],
+        layers=[ListOf(int, min_len=1), None],
+        sums_device=[str, None],
+        probe_device=[str, None],
+        probe_memory_gib=[Interval(float, 0, closed="neither")],
+        moment_dtype=["float64", "float32"])
+
+    def __post_init__(self):
+        check_settings(self, self.constraints)
+        object.__setattr__(self, "ridge_grid", tuple(float(r) for r in self.ridge_grid))
+        if self.layers is not None: object.__setattr__(self, "layers", tuple(self.layers))
+
+# %% ../nbs/08_study.ipynb #c0f10006
 def k_grid(K:int, # largest k
            kind:Literal["geometric", "all"]="geometric", # which ks
           ) -> np.ndarray: # sorted unique ks in 1…K
@@ -96,28 +171,39 @@ def _pivot_probes(pr:pd.DataFrame) -> pd.DataFrame:
 
 
 # %% ../nbs/08_study.ipynb #c7a1d001
-def dataset_key(source:str|Path, # what the study was given: a suite task, paper dataset, hub id or a file path
-                name:str, # the dataset's own name (`TextDataset.name`; a file's basename)
-               ) -> str: # the name in `dataset` columns, part files and reports
-    "A readable, unique name for a dataset in a study: the registered name, or for a local file its name plus 8 hex digits of a hash of its resolved path."
-    p = Path(str(source))
-    if str(source).startswith("suite:") or not p.is_file(): return name
-    return f"{name}@{short_hash(p.resolve())}"
-
 def _part_path(out:Path, model:str, key:str) -> Path:
-    "One file per (model, dataset): readable slugs plus a hash of the exact names, so `a b.csv` and `a-b.csv` never share a file."
+    "One file per (model, dataset): readable slugs and a hash of the exact names (`a b.csv`, `a-b.csv`: two files)."
     return out / "parts" / f"{slug(model)}__{slug(key)}__{short_hash(model, key)}.parquet"
 
+# %% ../nbs/08_study.ipynb #c0f10008
+# where a study runs, not what it computes: never part of its identity (a folder resumes on another device)
+RUNTIME_FIELDS = ("device", "sums_device", "probe_device")
+# settings added after studies were run, at the values those studies had: at these values a setting is left out of the
+# identity, so parts made before it existed resume. A new `StudyConfig` field goes here (or into RUNTIME_FIELDS).
+LATER_DEFAULTS = dict(layers=None, moment_dtype="float64", probe_memory_gib=PROBE_MEMORY_GIB)
+
+def study_identity(settings:dict, # `asdict(StudyConfig(…))`, or a study plan (a folder's `config.json`)
+                  ) -> dict: # what changes results, as JSON values
+    "The resume rule: `settings` without `RUNTIME_FIELDS`, and without later-added settings at their old values."
+    s = json.loads(json.dumps(settings))
+    later = lambda k, v: k in LATER_DEFAULTS and v == LATER_DEFAULTS[k]
+    return {k: v for k, v in s.items() if k not in RUNTIME_FIELDS and not later(k, v)}
+
+# %% ../nbs/08_study.ipynb #c0f10009
+@patch
+def identity(self:StudyConfig) -> dict: # the settings that change results, as JSON values
+    "What a study's results depend on (`study_identity`): in part fingerprints and in the folder check."
+    return study_identity(asdict(self))
 
 # %% ../nbs/08_study.ipynb #c7a1d003
-_LATER = dict(layers=None, moment_dtype="float64", probe_memory_gib=PROBE_MEMORY_GIB) # settings added after studies were run: at these defaults they leave a fingerprint unchanged
+def _part_fingerprint(model:str, weights:str|None, source, ds, config:StudyConfig) -> dict:
+    "What made a part file: model and weight hash, the dataset's key, source and content hash, the study's identity."
+    return dict(model=model, weights=weights, dataset=ds.key, source=str(source), data=ds.fingerprint,
+                config=config.identity())
 
-def _part_fingerprint(model:str, weights:str|None, key:str, source, ds, config) -> dict:
-    "What made a part file: model and weight hash, dataset name, source and content hash, and the settings (the device aside)."
-    return dict(model=model, weights=weights, dataset=key, source=str(source), data=ds.fingerprint,
-                config=json.loads(json.dumps({k: v for k, v in asdict(config).items()
-                                              if k not in ("device", "sums_device", "probe_device") and not (k in _LATER and v == _LATER[k])})))
-
+def _plan(config:StudyConfig, models, datasets) -> dict:
+    "What a study folder's `config.json` holds: the settings, the model names and the dataset sources."
+    return dict(asdict(config), models=list(models), datasets=list(map(str, datasets)))
 
 # %% ../nbs/08_study.ipynb #c7a1d004
 def _get_model(models:dict, m:str, loaded:dict):
@@ -189,11 +275,11 @@ def study_one(model, tokenizer, # a loaded causal LM and its tokenizer
     pdev = _probe_device(model, config)
     per_layer = _probe_table(Ftr, ytr, Fte, yte, C, names, config, pdev)
     df = cur.merge(per_layer, on="layer", how="left")
-    extra = dict(model=model_name, dataset=ds.name, n_train=len(ytr), n_test=len(yte), n_classes=C, d=int(Ftr.shape[-1]))
+    extra = dict(model=model_name, dataset=ds.key, n_train=len(ytr), n_test=len(yte), n_classes=C, d=int(Ftr.shape[-1]))
     if config.head_probe: # the last stored layer is the last layer (`_study_layers` keeps it)
         hp = head_probe(Ftr, ytr, Fte, yte, config=HeadProbeConfig(epochs=config.head_epochs, seed=config.seed), n_classes=C)
         extra["linear_acc"] = float(hp.linear_acc)
-    sub = pair_subtasks(mom, Ftr, ytr, Fte, yte, ds.classes, config, parent=ds.name, layer_ids=names, device=pdev) if config.subtasks and C > 2 else None
+    sub = pair_subtasks(mom, Ftr, ytr, Fte, yte, ds.classes, config, parent=ds.key, layer_ids=names, device=pdev) if config.subtasks and C > 2 else None
     del mom, Ftr, Fte # LoRA needs the memory (its plan in `ntps.paper.memory_plan` assumes the moments are freed)
     if config.lora:
         gc.collect()
@@ -201,7 +287,7 @@ def study_one(model, tokenizer, # a loaded causal LM and its tokenizer
         extra.update(_study_lora(model, tokenizer, ds, config, progress))
         if "linear_acc" in extra: extra["lora_gain"] = extra["lora_acc"] - extra["linear_acc"] # the paper's definition (against its head probe)
     extra["seconds"] = time.perf_counter() - t0
-    df = df.assign(**extra, parent=ds.name)[list(extra) + ["parent"] + list(df.columns)]
+    df = df.assign(**extra, parent=ds.key)[list(extra) + ["parent"] + list(df.columns)]
     if sub is not None and len(sub): df = pd.concat([df, sub.assign(model=model_name, d=extra["d"])], ignore_index=True)
     return df
 
@@ -276,38 +362,146 @@ def pair_subtasks(mom, # `Moments` of the parent task's training texts (V comes 
     return pd.concat(out, ignore_index=True) if out else pd.DataFrame()
 
 # %% ../nbs/08_study.ipynb #b06d761c
-def run_study(models:dict|Sequence[str], # {name: (model, tokenizer) or a zero-argument loader}, or names for `ntps.models.load_model`
+def run_study(models:dict|Sequence[str], # {name: (model, tokenizer) or a zero-argument loader}, or `load_model` names
               datasets:Sequence[str], # names for `ntps.data.load_dataset` (suite tasks, paper datasets, files)
-              out:str|Path, # results folder: `parts/*.parquet` (one per model × dataset, each with a `.json` fingerprint) and `results.parquet`
+              # results folder: `parts/*.parquet` (one per model × dataset, each with a `.json` fingerprint) and
+              # `results.parquet`
+              out:str|Path,
               config:StudyConfig=StudyConfig(), # settings
               *, progress:bool=True, # progress bars
              ) -> pd.DataFrame: # the tidy table of all results (also in `out/results.parquet`)
-    "Run (or resume) a models × datasets grid; every finished cell is saved at once with its fingerprint, so a killed study resumes and a stale cell is recomputed."
+    "Run (or resume) a models × datasets grid: each cell is saved at once with its fingerprint, a stale one recomputed."
     from tqdm.auto import tqdm
     from ntps.data import load_dataset
     if isinstance(models, (list, tuple)): models = {m: m for m in models}
     if not models or not datasets: raise ValueError("run_study needs at least one model and one dataset")
     out = Path(out); (out / "parts").mkdir(parents=True, exist_ok=True)
-    write_json(dict(asdict(config), models=list(models), datasets=list(map(str, datasets))), out / "config.json")
-    bar, loaded, ident, keys, parts = tqdm([(m, d) for m in models for d in datasets], desc="study", disable=not progress), {}, {}, {}, []
+    write_json(_plan(config, models, datasets), out / "config.json")
+    cells = [(m, d) for m in models for d in datasets]
+    bar, loaded, ident, seen, parts = tqdm(cells, desc="study", disable=not progress), {}, {}, {}, []
     for m, d in bar:
         ds = load_dataset(d, max_train=config.max_train, max_test=config.max_test, subsample_seed=config.seed)
-        key = dataset_key(d, ds.name)
-        if (m, key) in keys: raise ValueError(f"datasets {keys[(m, key)]!r} and {d!r} are the same dataset {key!r}; list it once")
-        keys[(m, key)] = d
-        if m not in ident: ident[m] = model_identity(_get_model(models, m, loaded) if callable(models[m]) else models[m])
-        part, fp = _part_path(out, m, key), _part_fingerprint(m, ident[m], key, d, ds, config)
+        if (m, ds.key) in seen:
+            raise ValueError(f"datasets {seen[(m, ds.key)]!r} and {d!r} are the same dataset {ds.key!r}; list it once")
+        seen[(m, ds.key)] = d
+        if m not in ident: # a loader is called once, to hash what it loads
+            ident[m] = model_identity(_get_model(models, m, loaded) if callable(models[m]) else models[m])
+        part, fp = _part_path(out, m, ds.key), _part_fingerprint(m, ident[m], d, ds, config)
         parts.append(part); side = part.with_suffix(".json")
         if part.exists() and read_json(side) == fp: continue # resume
         if part.exists():
             old = read_json(side) or {}
-            warnings.warn(f"{part.name} was made from other inputs ({', '.join(k for k in fp if old.get(k) != fp[k])} differ): recomputing it", stacklevel=2)
-        bar.set_postfix_str(f"{m} × {key}")
+            differ = ", ".join(k for k in fp if old.get(k) != fp[k])
+            warnings.warn(f"{part.name} was made from other inputs ({differ} differ): recomputing it", stacklevel=2)
+        bar.set_postfix_str(f"{m} × {ds.key}")
         df = study_one(*_get_model(models, m, loaded), ds, config, model_name=m, progress=progress)
-        ren = lambda s: key + s[len(ds.name):] if s.startswith(ds.name) else s # sub-tasks are `parent|a vs b`
-        df = df.assign(dataset=df.dataset.map(ren), parent=df.parent.map(ren), dataset_source=str(d))
-        write_table(df, part); write_json(fp, side) # the fingerprint last: a part without one is recomputed
+        write_table(df.assign(dataset_source=str(d)), part)
+        write_json(fp, side) # the fingerprint last: a part without one is recomputed
     res = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
     write_table(res, out / "results.parquet")
     return res
 
+# %% ../nbs/08_study.ipynb #c0f1000c
+# what a study and its report write into their folder: `overwrite` removes these (and the parts) and nothing else
+STUDY_FILES = ("config.json", "results.parquet", "results.csv", "correlations.csv", "summary.md", "summary.html",
+               "*_ntps_k.png", "*_heatmap.png", "*_score_vs_acc.png", "*_forest.png", "*_tasks.csv")
+
+def _clear_study(out:Path):
+    "Remove the files a study and its report wrote (`STUDY_FILES`, the parts and their sidecars); anything else stays."
+    for pat in STUDY_FILES:
+        for p in out.glob(pat):
+            if p.is_file(): p.unlink()
+    parts = out / "parts"
+    if parts.is_dir():
+        for p in list(parts.glob("*.parquet")) + list(parts.glob("*.json")): p.unlink()
+        if not any(parts.iterdir()): parts.rmdir()
+
+# %% ../nbs/08_study.ipynb #c0f1000d
+def _read_plan(f:Path) -> dict|None:
+    "The plan in a study folder's `config.json`, or None when the file is not one (a model's `config.json`, empty, …)."
+    try: old = json.loads(f.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError): return None
+    if not isinstance(old, dict) or "max_train" not in old: return None
+    return old if all(isinstance(old.get(k), list) for k in ("models", "datasets")) else None
+
+def prepare_study_folder(out:str|Path, # the results folder
+                         config:StudyConfig, # the settings of the study about to run
+                         models:Sequence[str]|dict, # its models (names, or `run_study`'s dict)
+                         datasets:Sequence[str], # its datasets, as given to `run_study`
+                         overwrite:bool=False, # replace another study in the folder (only its own files are removed)
+                        ):
+    "One study per folder: resume the same study; refuse another, or a folder holding no study, unless `overwrite`."
+    out = Path(out)
+    if not out.exists() or not any(out.iterdir()): return
+    f = out / "config.json"
+    old = _read_plan(f) if f.is_file() else None
+    if old is None:
+        why = "its config.json is not an ntps study's (a model folder?)" if f.exists() else "no config.json"
+        raise ValueError(f"{out} is not empty and holds no study ({why}): nothing in it is ever deleted; "
+                         "use another folder (--out)")
+    new = json.loads(json.dumps(_plan(config, models, datasets)))
+    a, b = study_identity(old), study_identity(new)
+    diff = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
+    if not diff: return # the same study: resume
+    if not overwrite:
+        show = lambda v: f"{len(v)} entries" if isinstance(v, list) and len(v) > 3 else repr(v)
+        was = lambda p, k: show(p.get(k, LATER_DEFAULTS.get(k)))
+        what = ", ".join(f"{k}: {was(old, k)} → {was(new, k)}" for k in diff)
+        raise ValueError(f"{out} holds a study with other settings ({what}); "
+                         "use another folder (--out), or overwrite=True (--overwrite) to replace it")
+    _clear_study(out) # no stale parts, tables, report or figures are left beside the new ones
+
+# %% ../nbs/08_study.ipynb #c0f10010
+class StudyFile(NamedTuple):
+    "A checked study file: what to run, with which settings, and where (unpacks as `models, datasets, config, out`)."
+    models: list[str] # bundled names, hub ids or model folders (a folder relative to the study file: absolute)
+    datasets: list[str] # suite tasks, paper datasets, hub ids or files (a file relative to the study file: absolute)
+    config: StudyConfig # the settings, checked
+    out: Path|None # the results folder the file names (relative to the file), else None
+
+# %% ../nbs/08_study.ipynb #c0f10011
+def _resolve_entry(entry:str, base:Path) -> str:
+    "A study-file entry that names a file or folder relative to the study file, made absolute; other names unchanged."
+    if entry.startswith("suite:") or Path(entry).is_absolute(): return entry
+    return str((base / entry).resolve()) if (base / entry).exists() else entry
+
+@patch(cls_method=True)
+def from_dict(cls:StudyConfig,
+              # a parsed study file: `models`, `datasets`, optional `out`, and StudyConfig fields (top level or `study`)
+              spec:dict,
+              base:str|Path|None=None, # the study file's folder: relative paths and `out` resolve against it
+             ) -> StudyFile: # models, datasets, settings and results folder, all checked
+    "Check a whole study spec before any work: its keys, models and datasets, and every setting."
+    spec = dict(spec); sub = spec.pop("study", {})
+    if not isinstance(sub, dict): raise ValueError(f"[study] must be a table of settings, got {sub!r}")
+    models, datasets, out = spec.pop("models", None), spec.pop("datasets", None), spec.pop("out", None)
+    if out is not None and not isinstance(out, str): raise ValueError(f"out must be a string (a folder), got {out!r}")
+    for k, v in (("models", models), ("datasets", datasets)):
+        if not isinstance(v, list) or not v or not all(isinstance(s, str) for s in v):
+            raise ValueError(f"{k} must be a non-empty list of strings, got {v!r}")
+    kw, allowed = spec | sub, [f.name for f in fields(cls)]
+    if bad := sorted(set(kw) - set(allowed)):
+        raise ValueError(f"unknown study setting(s) {bad}; allowed: models, datasets, out, "
+                         f"and StudyConfig fields {allowed}")
+    config = cls(**kw) # every value checked now (`lora = "false"` is refused), not after hours of work
+    if base is None: return StudyFile(models, datasets, config, Path(out) if out else None)
+    base = Path(base)
+    return StudyFile([_resolve_entry(s, base) for s in models], [_resolve_entry(s, base) for s in datasets], config,
+                     base / out if out else None)
+
+# %% ../nbs/08_study.ipynb #c0f10012
+def _read_toml(path:Path) -> dict:
+    "A TOML file, parsed; a missing, non-UTF-8 or invalid file is an error that names it."
+    if not path.is_file(): raise FileNotFoundError(f"no study file at {path}")
+    try: return tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError: raise ValueError(f"{path}: not UTF-8 text; re-save it as UTF-8") from None
+    except tomllib.TOMLDecodeError as e: raise ValueError(f"{path}: invalid TOML: {e}") from None
+
+@patch(cls_method=True)
+def from_toml(cls:StudyConfig,
+              path:str|Path, # a study file: `models`, `datasets`, optional `out`, StudyConfig fields
+             ) -> StudyFile: # checked; `out` defaults to `<file stem>_results/` next to the file
+    "Read and check a study file before any work: models, datasets, settings and results folder."
+    path = Path(path)
+    sf = cls.from_dict(_read_toml(path), base=path.parent)
+    return sf._replace(out=sf.out or path.with_name(f"{path.stem}_results"))
