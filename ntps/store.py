@@ -135,7 +135,7 @@ def tensors_digest(tensors:dict, # name → tensor
         if t.numel(): h.update(t.reshape(-1).view(torch.uint8).numpy().data)
     return h.hexdigest()
 
-def weights_hash(model:torch.nn.Module, # any torch module (a causal LM, a PEFT model, …)
+def weights_hash(model, # any torch module (a causal LM, a PEFT model, …)
                 ) -> str: # 16 hex digits
     "SHA-256 of every parameter and buffer of `model`: names, dtypes, shapes and all bytes, one tensor at a time."
     import torch
