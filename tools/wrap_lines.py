@@ -136,6 +136,10 @@ def _split_strings(line: str, limit: int) -> list[str] | None:
             if ch == " " and depth == 0 and c0 + len(pre) + 1 + i + 2 <= limit and i > 10: cut = i + 1
         if cut is None: continue
         first, second = f"{pre}{q}{inner[:cut]}{q}", f"{pre}{q}{inner[cut:]}{q}"
+        depth = sum(1 if u.string in "([{" else -1 for u in toks if u.type == tokenize.OP and u.string in "()[]{}"
+                    and u.start[1] < c0)
+        if depth <= 0: # not inside brackets: parenthesise the literal (a `return f"..."`, `x = "..."`)
+            return [line[:c0] + "(" + first, " " * (c0 + 1) + second + ")" + line[t.end[1]:]]
         return [line[:c0] + first, " " * c0 + second + line[t.end[1]:]]
     return None
 
