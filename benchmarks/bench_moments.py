@@ -25,7 +25,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1"); os.environ.setdefault("TOKENIZERS_
 import torch
 import transformers
 transformers.logging.set_verbosity_error()
-from ntps.extract import char_tokenizer, tiny_causal_lm, toy_texts, collect_moments, _backbone, _forward, _pad_batch
+from ntps.extract import collect_moments, _backbone, _forward, _pad_batch
+from ntps.toy import char_tokenizer, tiny_lm, toy_texts
 from ntps.stats import batch_moments, reference_moments
 
 
@@ -50,7 +51,7 @@ def time_it(f):
 
 def bench_overhead(reps, n_batches=6, batch_size=16, T=128):
     "Per batch: time the bare forward, then the moments of its hidden states (interleaved, so machine load hits both alike)."
-    lm = tiny_causal_lm("llama", hidden_size=256, num_layers=4, num_heads=4, intermediate_size=1024, max_positions=T)
+    lm = tiny_lm("llama", d=256, n_layers=4, n_heads=4, intermediate_size=1024, max_positions=T)
     bb, batches = _backbone(lm), fixed_length_batches(n_batches, batch_size, T)
     ratios = {(k, c): [] for k in ("float64", "float32") for c in ("cpu", "wall")}
     fwd_tok_s = []
@@ -84,7 +85,7 @@ def bench_overhead(reps, n_batches=6, batch_size=16, T=128):
 
 def bench_naive(reps, n_texts=48, batch_size=16, T=128, d=256):
     "Moments from the same hidden states: batched cumsum (batch_moments) vs per-text T x T triangular matrices."
-    lm = tiny_causal_lm("llama", hidden_size=d, num_layers=4, num_heads=4, intermediate_size=4 * d, max_positions=T)
+    lm = tiny_lm("llama", d=d, n_layers=4, n_heads=4, intermediate_size=4 * d, max_positions=T)
     bb, batches = _backbone(lm), fixed_length_batches(n_texts // batch_size, batch_size, T, seed=1)
     with torch.inference_mode():
         hs = [torch.stack(_forward(bb, lm, b, "cpu")) for b in batches]  # [L+1, B, T, d] each
@@ -115,7 +116,7 @@ def _status_mib(field):
 def rss_child(n):
     "One run of collect_moments on n toy texts; prints the process's peak RSS and the peak during the run above the RSS before it (MiB)."
     torch.set_num_threads(1)
-    lm = tiny_causal_lm("llama", hidden_size=64, num_layers=2, num_heads=4)
+    lm = tiny_lm("llama", d=64, n_layers=2, n_heads=4)
     texts, labels = toy_texts(n, 4, min_len=20, max_len=60, seed=0)
     tok = char_tokenizer()
     collect_moments(lm, tok, texts[:64], labels[:64], batch_size=32, progress=False)  # warm-up: lazy imports and allocator

@@ -152,7 +152,8 @@ def lora_step(model, tok, args, dev, dtype):
 
 
 def check_model(name, family, kw, args, dev, dtype, deadline):
-    from ntps.extract import char_tokenizer, collect_moments
+    from ntps.extract import collect_moments
+    from ntps.toy import char_tokenizer
     from ntps.paper import memory_plan
     from ntps.lora import prepare_tokenizer
     row = dict(model=name, device=str(dev), dtype=str(dtype).removeprefix("torch."), n_texts=args.texts, max_length=args.length,
@@ -234,7 +235,8 @@ def rel_diff(a, b) -> dict:
 
 def agreement(dev):
     "Largest relative difference between the moments of one small float32 model computed on `dev` and on the CPU."
-    from ntps.extract import char_tokenizer, collect_moments
+    from ntps.extract import collect_moments
+    from ntps.toy import char_tokenizer
     torch.backends.cuda.matmul.allow_tf32 = False; torch.backends.cudnn.allow_tf32 = False
     tok = char_tokenizer(); texts = texts_for(64, 128, seed=2); labels = [i % 3 for i in range(64)]
     kw = dict(hidden_size=128, num_hidden_layers=4, intermediate_size=256, num_attention_heads=4, num_key_value_heads=2, vocab_size=512)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/03_extract.ipynb #54425264
 from __future__ import annotations
-import glob, inspect, json, logging, string, time, warnings
+import glob, inspect, json, logging, time, warnings
 from pathlib import Path
 from typing import Callable, Literal, Sequence
 import numpy as np
@@ -16,69 +16,7 @@ from .stats import MomentAccumulator, Moments, Context, batch_moments, reference
 logger = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['logger', 'char_tokenizer', 'tiny_causal_lm', 'toy_texts', 'collect_moments']
-
-# %% ../nbs/03_extract.ipynb #92eb01c4
-def char_tokenizer(chars:str=string.printable[:95], # the vocabulary: one token per character (others map to `<unk>`)
-                   *,
-                   bos:bool=True, # prepend `<s>` to every text
-                   pad:bool=True, # define `<pad>` as the pad token (False: no pad token, as in many LMs)
-                   padding_side:Literal["left", "right"]="right", # the tokenizer's padding side
-                  ): # a `PreTrainedTokenizerFast` with ids `<pad>`=0, `<s>`=1, `</s>`=2, `<unk>`=3, then the characters
-    "A character-level Hugging Face tokenizer built offline (for tests and examples)."
-    from tokenizers import Tokenizer, models, processors, decoders
-    from transformers import PreTrainedTokenizerFast
-    vocab = {t: i for i, t in enumerate(["<pad>", "<s>", "</s>", "<unk>"] + list(dict.fromkeys(chars)))}
-    tok = Tokenizer(models.BPE(vocab=vocab, merges=[], unk_token="<unk>")) # no merges: one token per character
-    if bos: tok.post_processor = processors.TemplateProcessing(single="<s> $A", special_tokens=[("<s>", 1)])
-    tok.decoder = decoders.Fuse()
-    return PreTrainedTokenizerFast(tokenizer_object=tok, bos_token="<s>", eos_token="</s>", unk_token="<unk>",
-                                   pad_token="<pad>" if pad else None, padding_side=padding_side)
-
-# %% ../nbs/03_extract.ipynb #a38aec8e
-def tiny_causal_lm(arch:Literal["llama", "qwen2", "gpt2"]="llama", # the architecture family
-                   *,
-                   vocab_size:int=99, # must cover the tokenizer (`len(char_tokenizer())` is 99)
-                   hidden_size:int=32, # d
-                   num_layers:int=2, # L
-                   num_heads:int=4, # attention heads
-                   intermediate_size:int|None=None, # MLP width; default 4·d
-                   max_positions:int=512, # longest sequence
-                   seed:int=0, # initialisation seed
-                   dtype:torch.dtype=torch.float32, # parameter dtype (float64 for exactness tests)
-                  ): # a randomly initialised `AutoModelForCausalLM` in eval mode
-    "A tiny randomly initialised causal LM of a given family, built from a config (nothing downloaded)."
-    import transformers as tf
-    common = dict(vocab_size=vocab_size, bos_token_id=1, eos_token_id=2, pad_token_id=0)
-    if arch == "gpt2":
-        cfg = tf.GPT2Config(n_embd=hidden_size, n_layer=num_layers, n_head=num_heads, n_positions=max_positions,
-                            n_inner=intermediate_size, **common)
-    elif arch in ("llama", "qwen2"):
-        cls = tf.LlamaConfig if arch == "llama" else tf.Qwen2Config
-        cfg = cls(hidden_size=hidden_size, num_hidden_layers=num_layers, num_attention_heads=num_heads,
-                  num_key_value_heads=max(1, num_heads // 2), intermediate_size=intermediate_size or 4 * hidden_size,
-                  max_position_embeddings=max_positions, **common)
-    else: raise ValueError(f"arch must be 'llama', 'qwen2' or 'gpt2', got {arch!r}")
-    torch.manual_seed(seed)
-    return tf.AutoModelForCausalLM.from_config(cfg).to(dtype).eval()
-
-# %% ../nbs/03_extract.ipynb #1966378b
-def toy_texts(n:int=24, # number of texts
-              num_classes:int=3, # C
-              *,
-              min_len:int=3, max_len:int=40, # text lengths in characters (inclusive)
-              seed:int=0, # random seed
-             ) -> tuple[list[str], list[int]]: # texts and class labels 0…C-1
-    "Random texts of varying length whose letters depend on their class (for tests and examples)."
-    rng = np.random.default_rng(seed)
-    alphabet = np.array(list(string.ascii_lowercase + " "))
-    texts, labels = [], []
-    for i in range(n):
-        c = i % num_classes
-        p = np.ones(len(alphabet)); p[c * 5:(c + 1) * 5] += 4; p /= p.sum()
-        texts.append("".join(rng.choice(alphabet, size=int(rng.integers(min_len, max_len + 1)), p=p)))
-        labels.append(c)
-    return texts, labels
+__all__ = ['logger', 'collect_moments']
 
 # %% ../nbs/03_extract.ipynb #96515a35
 def _prepare_labels(labels, n:int, num_classes:int|None) -> tuple[torch.Tensor, str, int]:

@@ -285,11 +285,11 @@ def load_paper_model(spec:PaperModel, # the model
 def smoke_model(spec:PaperModel, # the paper model to stand in for
                 *, d:int=32, # hidden size of the stand-in
                 seed:int=0, # initialisation seed
-               ): # `(model, tokenizer)`: a tiny random model of the same family (Llama for OpenELM) and a byte tokenizer
+               ): # `(model, tokenizer)`: a tiny random model of the same family (Llama for OpenELM), a char tokenizer
     "A tiny config-built stand-in for a paper model (nothing downloaded)."
-    from ntps.models import tiny_model
+    from ntps.toy import tiny_lm, char_tokenizer
     arch = "qwen2" if spec.family == "qwen2" else "llama" # OpenELM needs hub code: a Llama stands in
-    return tiny_model(arch, n_layers=max(2, round(spec.n_layers / 8)), d=d, n_heads=4, seed=seed)
+    return tiny_lm(arch, n_layers=max(2, round(spec.n_layers / 8)), d=d, n_heads=4, seed=seed), char_tokenizer()
 
 # %% ../nbs/11_paper_reproduction.ipynb #cc2376c6
 PAPER_REPORTED = {"acc": 0.67, "neg_mse": 0.58, "neg_lora_gain": 0.70} # the paper's mean Spearman ρ over models

@@ -16,7 +16,7 @@ from tqdm.auto import tqdm
 from .linalg import as_tensor
 
 # %% auto #0
-__all__ = ['RIDGE_GRID', 'PROBE_MEMORY_GIB', 'as_layers', 'compute_device', 'check_labels', 'n_classes_of', 'synthetic_features',
+__all__ = ['RIDGE_GRID', 'PROBE_MEMORY_GIB', 'as_layers', 'compute_device', 'check_labels', 'n_classes_of',
            'classification_metrics', 'ProbeResult', 'layer_names', 'layer_slices', 'check_splits', 'lstsq_probe',
            'logistic_probe', 'logistic_cv', 'probe_layers', 'probe_bytes_per_layer', 'probe_peak_bytes',
            'probe_layer_chunk', 'HeadProbeConfig', 'LinearHead', 'HeadProbeResult', 'head_probe']
@@ -77,20 +77,6 @@ def _standardize(Xtr:torch.Tensor, # [L, N, d] train features
     mu, sd = Xtr.mean(1, keepdim=True), Xtr.std(1, keepdim=True, correction=0)
     sd = torch.where(sd > 1e-12 * sd.amax(-1, keepdim=True).clamp_min(1e-300), sd, torch.ones_like(sd))
     return [(X - mu) / sd for X in (Xtr, *Xs)]
-
-# %% ../nbs/06_probes.ipynb #907c9f12
-def synthetic_features(n:int=400, # number of texts
-                       d:int=16, # feature dimension
-                       n_classes:int=4, # C
-                       signal:Sequence[float]=(0.0, 1.0, 4.0), # class-mean separation per layer (0 = pure noise)
-                       seed:int=0, # random seed
-                      ) -> tuple[torch.Tensor, torch.Tensor]: # `(X [n, L, d] float32, y [n] int64)`
-    "Gaussian class clusters with one separation strength per layer: a known answer for probes and baselines."
-    g = torch.Generator().manual_seed(seed)
-    y = torch.randint(0, n_classes, (n,), generator=g)
-    means = torch.randn(n_classes, d, generator=g)
-    X = torch.stack([s * means[y] / math.sqrt(d) + torch.randn(n, d, generator=g) for s in signal], 1)
-    return X.float(), y
 
 # %% ../nbs/06_probes.ipynb #e112e588
 def _majority(y, C:int) -> int:

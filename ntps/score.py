@@ -14,9 +14,8 @@ from .linalg import gen_eigh, nested_orth, orth_basis, symmetrize, as_tensor, fi
 
 # %% auto #0
 __all__ = ['PAPER_FRACTIONS', 'VARIANTS', 'VARIANT_LABELS', 'RECOMMENDED', 'RECOMMENDED_LABEL', 'ntps', 'Subspace',
-           'perception_subspace', 'next_token_subspace', 'nested_scores', 'layer_curve', 'synthetic_features_labels',
-           'synthetic_moments', 'ntps_curve', 'PermutationNull', 'permutation_null', 'shrinkage_intensity',
-           'shrinkage_ridge']
+           'perception_subspace', 'next_token_subspace', 'nested_scores', 'layer_curve', 'ntps_curve',
+           'PermutationNull', 'permutation_null', 'shrinkage_intensity', 'shrinkage_ridge']
 
 # %% ../nbs/04_score.ipynb #d0afb956
 def _check_pair(U, V):
@@ -260,35 +259,6 @@ def layer_curve(S_xx, S_xy, S_cc, S_ch, # the four moments of one layer: [d,d], 
     if mode != "topk": raise ValueError(f"the permutation null needs mode='topk' (got {mode!r}); pass n_perm=0 to use the features only for ridge_xx='auto'")
     null = _null(S_xy, geo, features, labels, df.k.values, _permutations(N, n_perm, seed))
     return pd.concat([df, null.summary(df)], axis=1)
-
-# %% ../nbs/04_score.ipynb #a958856c
-def synthetic_features_labels(d:int=30, # hidden size
-                              C:int=3, # number of classes
-                              *, aligned:bool=True, # label directions among the top next-token directions?
-                              informative:bool=True, # False: labels shuffled, independent of the features
-                              n:int=4000, # number of texts
-                              seed:int=0, # random seed
-                             ) -> dict: # features [n, d], labels [n], S_xx, S_xy, S_cc, S_ch (float64)
-    "A linear-Gaussian toy model where the overlap of the two subspaces is known: pooled features, labels and the four moments."
-    if not 2 <= C <= d // 2: raise ValueError(f"C must be in 2…d/2 = {d // 2}, got {C}")
-    g = torch.Generator().manual_seed(seed)
-    Q, _ = torch.linalg.qr(torch.randn(d, d, generator=g, dtype=torch.float64))
-    scales = torch.linspace(3, 0.5, d, dtype=torch.float64)
-    idx = list(range(C)) if aligned else list(range(d - 1, d - 1 - C, -1)) # the C directions the label reads
-    x = torch.randn(n, d, generator=g, dtype=torch.float64) * scales @ Q.T + 2.0 * Q[:, idx[-1]] # pooled features, with an offset
-    s_ = x @ Q[:, idx[:-1]] # [n, C-1] label scores
-    labels = torch.cat([s_, -s_.sum(1, keepdim=True)], 1).argmax(1)
-    c = torch.randn(n, d, generator=g, dtype=torch.float64) * scales @ Q.T # contexts
-    Wt = Q @ torch.diag(torch.linspace(2, 0.01, d, dtype=torch.float64)) @ Q.T # next-token map: top directions = first columns of Q
-    h = c @ Wt + 0.1 * torch.randn(n, d, generator=g, dtype=torch.float64)
-    if not informative: labels = labels[torch.randperm(n, generator=g)]
-    y = torch.nn.functional.one_hot(labels, C).to(x)
-    return dict(features=x, labels=labels, S_xx=x.T @ x / n, S_xy=x.T @ y / n, S_cc=c.T @ c / n, S_ch=c.T @ h / n)
-
-def synthetic_moments(d:int=30, C:int=3, *, aligned:bool=True, n:int=4000, seed:int=0) -> dict: # S_xx, S_xy, S_cc, S_ch
-    "The four moments of `synthetic_features_labels` (same arguments)."
-    f = synthetic_features_labels(d, C, aligned=aligned, n=n, seed=seed)
-    return {k: f[k] for k in ("S_xx", "S_xy", "S_cc", "S_ch")}
 
 # %% ../nbs/04_score.ipynb #b1c74884
 def ntps_curve(S_xx, # [L+1, d, d] or [d, d]; or an object with attributes S_xx, S_xy, S_cc, S_ch (and n)
