@@ -12,12 +12,10 @@ from .store import atomic_dir, slug, write_table, write_text # no torch, numpy o
 from . import MAX_TRAIN, MAX_TEST, MAX_LENGTH, BATCH_SIZE # one set of defaults for every command and `StudyConfig`
 
 # %% auto #0
-__all__ = ['logger', 'OPTIONS', 'Dtype', 'STUDY_FILES', 'DEMO_TASKS', 'COMMANDS', 'UsageError', 'command_parser', 'moments',
-           'score', 'probe', 'lora', 'report', 'study_config', 'study', 'demo', 'run_pipeline', 'overview', 'main']
+__all__ = ['OPTIONS', 'Dtype', 'STUDY_FILES', 'DEMO_TASKS', 'COMMANDS', 'UsageError', 'command_parser', 'moments', 'score',
+           'probe', 'lora', 'report', 'study_config', 'study', 'demo', 'run_pipeline', 'overview', 'main']
 
 # %% ../nbs/10_cli.ipynb #87d9e920
-logger = logging.getLogger(__name__)
-
 class UsageError(ValueError):
     "Bad command-line usage (exit code 2)."
 
