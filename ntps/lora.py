@@ -22,8 +22,7 @@ logger = logging.getLogger(__name__)
 # %% auto #0
 __all__ = ['logger', 'ATTENTION_PROJECTIONS', 'find_target_modules', 'n_blocks', 'LoraTrainConfig', 'prepare_tokenizer', 'encode',
            'LoraClassifier', 'pooled_features', 'block_inputs', 'TokenEmbeddings', 'TopBlocks', 'add_lora', 'LoraRun',
-           'train_lora', 'predict', 'evaluate', 'lora_gain', 'lora_benchmark', 'save_lora', 'load_lora',
-           'merge_adapter']
+           'train_lora', 'predict', 'evaluate', 'lora_benchmark', 'save_lora', 'load_lora', 'merge_adapter']
 
 # %% ../nbs/07_lora.ipynb #76cd05e1
 ATTENTION_PROJECTIONS = (("q_proj", "k_proj", "v_proj"), ("qkv_proj",), ("c_attn",), ("query_key_value",), ("Wqkv",), ("query", "key", "value"))
@@ -440,12 +439,6 @@ def evaluate(classifier:LoraClassifier, tokenizer, # the trained classifier and 
     "Accuracy of the classifier on labelled texts."
     y = check_labels(labels, "labels", len(texts))
     return float((predict(classifier, tokenizer, texts, **kwargs).argmax(-1) == y).double().mean())
-
-def lora_gain(lora_acc:float, # test accuracy after LoRA fine-tuning
-              linear_acc:float, # test accuracy of the frozen head probe
-             ) -> float: # lora_acc − linear_acc
-    "How much LoRA adds over a linear head on frozen features (the paper's LoRA comparison)."
-    return float(lora_acc) - float(linear_acc)
 
 # %% ../nbs/07_lora.ipynb #42a770eb
 def _top_features(top:TopBlocks, states, device, batch_size:int=32) -> torch.Tensor:

@@ -14,11 +14,12 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 from .linalg import as_tensor
+from .data import stratified_split
 
 # %% auto #0
 __all__ = ['RIDGE_GRID', 'PROBE_MEMORY_GIB', 'as_layers', 'compute_device', 'check_labels', 'n_classes_of',
            'classification_metrics', 'ProbeResult', 'layer_names', 'layer_slices', 'check_splits', 'lstsq_probe',
-           'logistic_probe', 'logistic_cv', 'probe_layers', 'probe_bytes_per_layer', 'probe_peak_bytes',
+           'logistic_probe', 'logistic_cv', 'probe_layers', 'best_layer', 'probe_bytes_per_layer', 'probe_peak_bytes',
            'probe_layer_chunk', 'HeadProbeConfig', 'LinearHead', 'HeadProbeResult', 'head_probe']
 
 # %% ../nbs/06_probes.ipynb #b45d3381
@@ -386,6 +387,26 @@ def probe_layers(X_train, # [N, d] or [N, L+1, d] train features
     a = lstsq_probe(X_train, y_train, X_test, y_test, ridge=ridge, ridge_grid=ridge_grid, n_classes=n_classes, layers=layers, device=device, **kwargs).to_frame()
     b = logistic_probe(X_train, y_train, X_test, y_test, l2=l2, n_classes=n_classes, layers=layers, device=device, **kwargs).to_frame()
     return a.drop(columns="probe").merge(b.drop(columns="probe"), on=["layer", "split"])
+
+# %% ../nbs/06_probes.ipynb #b120bd23
+def best_layer(features, # [N, L+1, d] training features (tensor or array)
+               labels, # [N] integer labels
+               n_classes:int|None=None, # C; default max label + 1
+               *, layers:Sequence|None=None, # names of the layers (e.g. hidden-state indices); default 0…L
+               val_size:float=0.2, # share of each class held out to validate
+               seed:int=0, # seed of the stratified split
+              ) -> dict: # best_layer, best_layer_val_acc, best_layer_rule
+    "The layer whose logistic probe is most accurate on a stratified validation split of the training texts."
+    y = np.asarray(labels)
+    names = list(range(features.shape[1])) if layers is None else list(layers)
+    tr, va = stratified_split(list(y), test_size=val_size, seed=seed)
+    if len(np.unique(y[tr])) < 2 or len(va) < 2:
+        return dict(best_layer=names[-1], best_layer_val_acc=float("nan"),
+                    best_layer_rule="last layer (too few texts to validate)")
+    acc = logistic_probe(features[tr], y[tr], features[va], y[va], n_classes=n_classes).test["acc"]
+    j = int(np.argmax(acc))
+    return dict(best_layer=int(names[j]), best_layer_val_acc=float(acc[j]),
+                best_layer_rule=f"logistic probe accuracy on {val_size:.0%} of train")
 
 # %% ../nbs/06_probes.ipynb #f6a7b8c2
 PROBE_MEMORY_GIB = 4.0 # memory the probes of one study cell may use at once (their layers are fitted in chunks that fit)

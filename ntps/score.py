@@ -15,7 +15,7 @@ from .linalg import gen_eigh, nested_orth, orth_basis, symmetrize, as_tensor, fi
 # %% auto #0
 __all__ = ['PAPER_FRACTIONS', 'VARIANTS', 'VARIANT_LABELS', 'RECOMMENDED', 'RECOMMENDED_LABEL', 'ntps', 'Subspace',
            'perception_subspace', 'next_token_subspace', 'nested_scores', 'layer_curve', 'ntps_curve',
-           'PermutationNull', 'permutation_null', 'shrinkage_intensity', 'shrinkage_ridge']
+           'PermutationNull', 'permutation_null', 'shrinkage_intensity', 'shrinkage_ridge', 'k_grid', 'score_table']
 
 # %% ../nbs/04_score.ipynb #d0afb956
 def _check_pair(U, V):
@@ -499,6 +499,42 @@ VARIANT_LABELS = { # every score variant a study reports (its column) → the la
 }
 RECOMMENDED = "ntps_white_excess" # chosen by the rule and the evidence of the study page ("Which score to recommend")
 RECOMMENDED_LABEL = VARIANT_LABELS[RECOMMENDED]
+
+# %% ../nbs/04_score.ipynb #7f4ed845
+def k_grid(K:int, # largest k
+           kind:Literal["geometric", "all"]="geometric", # which ks
+          ) -> np.ndarray: # sorted unique ks in 1…K
+    "The k values a study keeps: every k, or a geometric grid (1, 2, 3, 4, 6, 8, 11, 16, …) that always ends at K."
+    if K < 1: raise ValueError(f"K must be >= 1, got {K}")
+    if kind == "all": return np.arange(1, K + 1)
+    g = np.unique(np.round(np.sqrt(2) ** np.arange(0, 2 * np.log2(K) + 2)).astype(int))
+    return np.unique(np.r_[g[g <= K], K])
+
+# %% ../nbs/04_score.ipynb #703a6af4
+def score_table(moments, # `Moments` of L+1 layers, or any object with S_xx, S_xy, S_cc, S_ch
+                features, # [N, L+1, d] pooled features of the texts behind `moments`
+                labels, # [N] their integer labels
+                *, ridge_xx:float|Literal["auto"]="auto", # relative ridge on S_xx of the `*_shrunk` columns
+                n_perm:int=100, # label permutations of the nulls (0: none, else >= 50)
+                seed:int=0, # seed of the permutations
+                ridge_grid:Sequence[float]=(), # more ridges to score side by side: `ntps_r{ε}`, `ntps_white_r{ε}`
+                grid:Literal["geometric", "all"]="all", # which k to keep (`k_grid` of each layer's m)
+                progress:bool=False, # progress bars
+               ) -> pd.DataFrame: # one row per (layer, k)
+    "The paper's NTPS (no ridge) with its permutation null, the shrunk variants with theirs, over a k grid."
+    kw = dict(features=features, labels=labels, n_perm=n_perm, seed=seed, progress=progress)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="S_xx is singular") # the paper's score has no ridge, on purpose
+        cur = ntps_curve(moments, ridge_xx=0.0, **kw)
+    shr = ntps_curve(moments, ridge_xx=ridge_xx, **kw)
+    for v in ("ntps", "ntps_white"):
+        for suf in ("", "_z", "_excess", "_null_p"):
+            if f"{v}{suf}" in shr: cur[f"{v}_shrunk{suf}"] = shr[f"{v}{suf}"].values # no null columns when n_perm = 0
+    cur["ridge_xx_shrunk"] = shr.ridge_xx.values
+    for eps in ridge_grid:
+        rc = ntps_curve(moments, ridge_xx=eps, progress=False)
+        cur[f"ntps_r{eps:g}"], cur[f"ntps_white_r{eps:g}"] = rc.ntps.values, rc.ntps_white.values
+    return pd.concat([g[g.k.isin(k_grid(int(g.m.iloc[0]), grid))] for _, g in cur.groupby("layer")])
 
 # %% ../nbs/04_score.ipynb #a0ef8a56
 def _released_solve(A, B, backend):

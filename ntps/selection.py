@@ -12,13 +12,14 @@ import scipy.stats
 from .score import VARIANT_LABELS
 
 # %% auto #0
-__all__ = ['Method', 'correlation', 'SelectionResult', 'selection_study', 'compare_predictors', 'preregistered_layer',
-           'preregistered_config', 'per_dataset_targets', 'summarize', 'lora_gate']
+__all__ = ['Method', 'check_method', 'correlation', 'SelectionResult', 'selection_study', 'compare_predictors',
+           'preregistered_layer', 'preregistered_config', 'per_dataset_targets', 'summarize', 'lora_gate']
 
 # %% ../nbs/08a_selection.ipynb #01a6be2f
 Method = Literal["spearman", "pearson", "kendall"]
 
-def _check_method(method):
+def check_method(method):
+    "Raise a `ValueError` unless `method` is one of `Method`."
     if method not in ("spearman", "pearson", "kendall"):
         raise ValueError(f"method must be 'spearman', 'pearson' or 'kendall', got {method!r}")
 
@@ -41,7 +42,7 @@ def _corr_many(P:np.ndarray, # [n, c] candidate predictors (one column per confi
 # %% ../nbs/08a_selection.ipynb #58543a63
 def correlation(x, y, method:Method="spearman") -> float:
     "Spearman (default), Pearson or Kendall correlation of two equal-length vectors."
-    _check_method(method)
+    check_method(method)
     x, y = np.asarray(x, float), np.asarray(y, float)
     if x.shape != y.shape or x.ndim != 1:
         raise ValueError(f"x and y must be 1-D of equal length, got shapes {x.shape} and {y.shape}")
@@ -98,7 +99,7 @@ def selection_study(table:pd.DataFrame, # one row per (dataset, configuration): 
                     seed:int=0, # random seed
                    ) -> SelectionResult:
     "Correlate `predictor` with `target` across datasets, the configuration fixed, chosen held out or in sample."
-    _check_method(method)
+    check_method(method)
     if selection not in ("fixed", "heldout", "paper"):
         raise ValueError(f"selection must be 'fixed', 'heldout' or 'paper', got {selection!r}")
     if sign not in (1, -1): raise ValueError(f"sign must be 1 or -1, got {sign}")

@@ -131,8 +131,6 @@ def reference_moments(hidden:Sequence[torch.Tensor], # N tensors [L+1, T_n, d]: 
     return out
 
 # %% ../nbs/02_stats.ipynb #39325f8d
-def _fmt_shape(t): return "None" if t is None else "[" + ", ".join(map(str, t.shape)) + "]"
-
 @dataclass(frozen=True, eq=False)
 class Moments:
     "The four second moments (top of this notebook) for every layer, divided by the number of texts `n`."

@@ -16,11 +16,13 @@ from fastcore.basics import patch
 from . import MAX_TRAIN, MAX_TEST, BATCH_SIZE, MAX_LENGTH # one set of defaults for the whole pipeline (also the CLI's)
 from .store import model_identity, read_json, short_hash, slug, write_json, write_table
 from .probes import PROBE_MEMORY_GIB, probe_layer_chunk
+from .score import k_grid, score_table
 from .selection import preregistered_layer
 
 # %% auto #0
-__all__ = ['RUNTIME_FIELDS', 'LATER_DEFAULTS', 'STUDY_FILES', 'Interval', 'ListOf', 'check_settings', 'StudyConfig', 'k_grid',
-           'study_identity', 'study_one', 'pair_subtasks', 'run_study', 'prepare_study_folder', 'StudyFile']
+__all__ = ['RUNTIME_FIELDS', 'LATER_DEFAULTS', 'STUDY_FILES', 'Interval', 'ListOf', 'check_settings', 'StudyConfig',
+           'study_identity', 'study_one', 'probe_table', 'pair_subtasks', 'run_study', 'prepare_study_folder',
+           'StudyFile']
 
 # %% ../nbs/08_study.ipynb #c0f10002
 class Interval(NamedTuple):
@@ -151,17 +153,6 @@ class StudyConfig:
         object.__setattr__(self, "ridge_grid", tuple(float(r) for r in self.ridge_grid))
         if self.layers is not None: object.__setattr__(self, "layers", tuple(self.layers))
 
-# %% ../nbs/08_study.ipynb #c0f10006
-def k_grid(K:int, # largest k
-           kind:Literal["geometric", "all"]="geometric", # which ks
-          ) -> np.ndarray: # sorted unique ks in 1…K
-    "The k values a study keeps: every k, or a geometric grid (1, 2, 3, 4, 6, 8, 11, 16, …) that always ends at K."
-    if K < 1: raise ValueError(f"K must be >= 1, got {K}")
-    if kind == "all": return np.arange(1, K + 1)
-    g = np.unique(np.round(np.sqrt(2) ** np.arange(0, 2 * np.log2(K) + 2)).astype(int))
-    return np.unique(np.r_[g[g <= K], K])
-
-
 # %% ../nbs/08_study.ipynb #4455d1c8
 def _pivot_probes(pr:pd.DataFrame) -> pd.DataFrame:
     "Probe table (layer, split, metrics) → one row per layer with `metric_split` columns."
@@ -237,21 +228,9 @@ def _study_lora(model, tokenizer, ds, config, progress):
 
 # %% ../nbs/08_study.ipynb #e5e44c0a
 def _curves(mom, F, y, config, progress=False) -> pd.DataFrame:
-    "The paper's NTPS (no shrinkage) with its permutation null, and the shrunk variants (`config.ridge_xx`) with theirs, side by side."
-    from ntps.score import ntps_curve
-    kw = dict(features=F, labels=y, n_perm=config.n_perm, seed=config.seed, progress=progress)
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="S_xx is singular") # the paper's definition has no shrinkage, on purpose
-        cur = ntps_curve(mom, ridge_xx=0.0, **kw)
-    shr = ntps_curve(mom, ridge_xx=config.ridge_xx, **kw)
-    for v in ("ntps", "ntps_white"):
-        for suf in ("", "_z", "_excess", "_null_p"):
-            if f"{v}{suf}" in shr: cur[f"{v}_shrunk{suf}"] = shr[f"{v}{suf}"].values # no null columns when n_perm = 0
-    cur["ridge_xx_shrunk"] = shr.ridge_xx.values
-    for eps in config.ridge_grid:
-        rc = ntps_curve(mom, ridge_xx=eps, progress=False)
-        cur[f"ntps_r{eps:g}"], cur[f"ntps_white_r{eps:g}"] = rc.ntps.values, rc.ntps_white.values
-    return pd.concat([g[g.k.isin(k_grid(int(g.m.iloc[0]), config.k_grid))] for _, g in cur.groupby("layer")])
+    "`ntps.score.score_table` (the paper's NTPS and the shrunk variants, each with its null) with the study's settings."
+    return score_table(mom, F, y, ridge_xx=config.ridge_xx, n_perm=config.n_perm, seed=config.seed,
+                       ridge_grid=config.ridge_grid, grid=config.k_grid, progress=progress)
 
 # %% ../nbs/08_study.ipynb #ccbf2ae9
 def study_one(model, tokenizer, # a loaded causal LM and its tokenizer
@@ -273,7 +252,7 @@ def study_one(model, tokenizer, # a loaded causal LM and its tokenizer
     names = np.arange(Ftr.shape[1]) if lays is None else np.asarray(lays) # hidden-state index of each stored layer
     cur = _curves(mom, Ftr, ytr, config).assign(layer=lambda d: names[d.layer.values])
     pdev = _probe_device(model, config)
-    per_layer = _probe_table(Ftr, ytr, Fte, yte, C, names, config, pdev)
+    per_layer = probe_table(Ftr, ytr, Fte, yte, C, names, config, pdev)
     df = cur.merge(per_layer, on="layer", how="left")
     extra = dict(model=model_name, dataset=ds.key, n_train=len(ytr), n_test=len(yte), n_classes=C, d=int(Ftr.shape[-1]))
     if config.head_probe: # the last stored layer is the last layer (`_study_layers` keeps it)
@@ -296,8 +275,14 @@ def _probe_chunks(n_texts:int, d:int, n_layers:int, config) -> dict:
     c = probe_layer_chunk(n_texts, d, n_layers, config.probe_memory_gib)
     return {} if c >= n_layers else dict(layer_chunk=c)
 
-def _probe_table(Xtr, ytr, Xte, yte, C:int, names, config, device) -> pd.DataFrame:
-    "Per-layer probes and baselines, one row per layer: layers in chunks within `config.probe_memory_gib`, on `device` (the CPU when that fails)."
+def probe_table(Xtr, ytr, # [N, L+1, d] train features and [N] labels
+                Xte, yte, # [n, L+1, d] test features and [n] labels
+                C:int, # number of classes
+                names=None, # hidden-state index of each layer; default 0…L
+                config:StudyConfig=StudyConfig(), # its `probe_memory_gib` sets the layer chunks
+                device="cpu", # where the probes compute
+               ) -> pd.DataFrame: # one row per layer: `metric_split` columns and the baselines
+    "Per-layer probes and baselines, in layer chunks within `config.probe_memory_gib`, on `device` (else on the CPU)."
     from ntps.probes import probe_layers
     from ntps.baselines import baselines
     pk = _probe_chunks(len(ytr) + len(yte), Xtr.shape[-1], Xtr.shape[1], config)
@@ -356,7 +341,7 @@ def pair_subtasks(mom, # `Moments` of the parent task's training texts (V comes 
                    S_cc=torch.as_tensor(mom.S_cc)[lays], S_ch=torch.as_tensor(mom.S_ch)[lays])
         cur = _curves(SimpleNamespace(**sub), X.float(), y2, config)
         cur["layer"] = names[lays][cur.layer.values]
-        pl = _probe_table(Ftr[itr][:, lays], y2, Fte[ite][:, lays], y2te, 2, names[lays], config, device or "cpu")
+        pl = probe_table(Ftr[itr][:, lays], y2, Fte[ite][:, lays], y2te, 2, names[lays], config, device or "cpu")
         out.append(cur.merge(pl, on="layer", how="left").assign(dataset=f"{parent}|{classes[a]} vs {classes[b]}", parent=parent,
                                                               n_train=len(itr), n_test=len(ite), n_classes=2))
     return pd.concat(out, ignore_index=True) if out else pd.DataFrame()
