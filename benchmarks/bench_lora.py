@@ -12,12 +12,12 @@ import argparse, copy, subprocess, sys, time
 import pandas as pd, torch
 
 def one(model, tok, ds, cfg, Ftr, Fte, S, lr_ok):
-    from ntps.lora import train_lora, TopBlocks, _top_features
+    from ntps.lora import train_lora, TopBlocks, top_features
     run = train_lora(copy.deepcopy(model), tok, ds.train_texts, ds.train_labels, cfg, n_classes=ds.n_classes, progress=False,
                      **({"inputs": S[0]} if cfg.adapt else {"features": Ftr}))
     yt = torch.as_tensor(ds.test_labels.copy())
     with torch.no_grad():
-        F = _top_features(TopBlocks(run.classifier.lm, S[1]), S[2], "cpu") if cfg.adapt else Fte
+        F = top_features(TopBlocks(run.classifier.lm, S[1]), S[2], "cpu") if cfg.adapt else Fte
         ok = (run.classifier.head(F).argmax(-1) == yt).numpy()
     return run, float(ok.mean()), float(ok.mean() - lr_ok.mean())
 
@@ -34,7 +34,7 @@ def main():
     torch.set_num_threads(1)
     from ntps.models import load_model
     from ntps.data import load_dataset
-    from ntps.lora import LoraTrainConfig, block_inputs, TopBlocks, _top_features, n_blocks, train_lora
+    from ntps.lora import LoraTrainConfig, block_inputs, TopBlocks, top_features, n_blocks, train_lora
     from ntps.probes import logistic_cv
     if a.pair and not a._child:
         cmd = [sys.executable, __file__, "--pair", "--_child"]
@@ -63,7 +63,7 @@ def main():
                 caches[m] = (Str, L - m, Ste, time.perf_counter() - t0)
             S = caches[m]
             frozen = TopBlocks(model, S[1])
-            Ftr, Fte = _top_features(frozen, S[0], "cpu"), _top_features(frozen, S[2], "cpu")
+            Ftr, Fte = top_features(frozen, S[0], "cpu"), top_features(frozen, S[2], "cpu")
             pred, _ = logistic_cv(Ftr, ds.train_labels, Fte, n_classes=ds.n_classes)
             lr_ok = (pred == torch.as_tensor(ds.test_labels.copy())).numpy()
             for s in a.seeds:

@@ -25,7 +25,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1"); os.environ.setdefault("TOKENIZERS_
 import torch
 import transformers
 transformers.logging.set_verbosity_error()
-from ntps.extract import collect_moments, _backbone, _forward, _pad_batch
+from ntps.extract import collect_moments, backbone, forward_hidden, pad_batch
 from ntps.toy import char_tokenizer, tiny_lm, toy_texts
 from ntps.stats import batch_moments, reference_moments
 
@@ -37,7 +37,7 @@ def fixed_length_batches(n_batches, batch_size, T, seed=0):
     for _ in range(n_batches):
         ids = torch.randint(4, len(tok), (batch_size, T - 1), generator=g)
         seqs = [[tok.bos_token_id] + r.tolist() for r in ids]
-        b = _pad_batch(seqs, [0] * batch_size, tok.pad_token_id, "right")
+        b = pad_batch(seqs, [0] * batch_size, tok.pad_token_id, "right")
         b["y"] = torch.nn.functional.one_hot(torch.arange(batch_size) % 4, 4).double()
         out.append(b)
     return out
@@ -52,15 +52,15 @@ def time_it(f):
 def bench_overhead(reps, n_batches=6, batch_size=16, T=128):
     "Per batch: time the bare forward, then the moments of its hidden states (interleaved, so machine load hits both alike)."
     lm = tiny_lm("llama", d=256, n_layers=4, n_heads=4, intermediate_size=1024, max_positions=T)
-    bb, batches = _backbone(lm), fixed_length_batches(n_batches, batch_size, T)
+    bb, batches = backbone(lm), fixed_length_batches(n_batches, batch_size, T)
     ratios = {(k, c): [] for k in ("float64", "float32") for c in ("cpu", "wall")}
     fwd_tok_s = []
     with torch.inference_mode():
-        _forward(bb, lm, batches[0], "cpu")  # warm-up
+        forward_hidden(bb, lm, batches[0], "cpu")  # warm-up
         for _ in range(reps):
             tf, tm = {"wall": 0.0, "cpu": 0.0}, {k: 0.0 for k in ratios}
             for b in batches:
-                w, c, hs = time_it(lambda: _forward(bb, lm, b, "cpu")); tf["wall"] += w; tf["cpu"] += c
+                w, c, hs = time_it(lambda: forward_hidden(bb, lm, b, "cpu")); tf["wall"] += w; tf["cpu"] += c
                 for k, dtype in (("float64", torch.float64), ("float32", torch.float32)):
                     w, c, _ = time_it(lambda: batch_moments(hs, b["attention_mask"], b["y"], dtype=dtype))
                     tm[k, "wall"] += w; tm[k, "cpu"] += c
@@ -71,11 +71,11 @@ def bench_overhead(reps, n_batches=6, batch_size=16, T=128):
     labels = [i % 4 for i in range(len(texts))]
     tok = char_tokenizer()
     seqs = tok(texts)["input_ids"]
-    bare_batches = [_pad_batch(seqs[i:i + batch_size], [0] * batch_size, 0, "right") for i in range(0, len(seqs), batch_size)]
+    bare_batches = [pad_batch(seqs[i:i + batch_size], [0] * batch_size, 0, "right") for i in range(0, len(seqs), batch_size)]
     e2e = {(k, c): [] for k in ("float64", "float32") for c in ("cpu", "wall")}
     for _ in range(max(2, reps // 2)):  # interleaved: the ratio of each repetition, then the median
         with torch.inference_mode():
-            bw, bc, _ = time_it(lambda: [_forward(bb, lm, b, "cpu") for b in bare_batches])
+            bw, bc, _ = time_it(lambda: [forward_hidden(bb, lm, b, "cpu") for b in bare_batches])
         for k, dtype in (("float64", torch.float64), ("float32", torch.float32)):
             w, c, _ = time_it(lambda: collect_moments(lm, tok, texts, labels, batch_size=batch_size, max_length=T,
                                                       moment_dtype=dtype, progress=False))
@@ -86,9 +86,9 @@ def bench_overhead(reps, n_batches=6, batch_size=16, T=128):
 def bench_naive(reps, n_texts=48, batch_size=16, T=128, d=256):
     "Moments from the same hidden states: batched cumsum (batch_moments) vs per-text T x T triangular matrices."
     lm = tiny_lm("llama", d=d, n_layers=4, n_heads=4, intermediate_size=4 * d, max_positions=T)
-    bb, batches = _backbone(lm), fixed_length_batches(n_texts // batch_size, batch_size, T, seed=1)
+    bb, batches = backbone(lm), fixed_length_batches(n_texts // batch_size, batch_size, T, seed=1)
     with torch.inference_mode():
-        hs = [torch.stack(_forward(bb, lm, b, "cpu")) for b in batches]  # [L+1, B, T, d] each
+        hs = [torch.stack(forward_hidden(bb, lm, b, "cpu")) for b in batches]  # [L+1, B, T, d] each
     per_text = [h[:, i] for h in hs for i in range(h.shape[1])]         # unpadded: every text has T tokens
     Y = torch.cat([b["y"] for b in batches])
 

@@ -21,7 +21,7 @@ import torch
 import transformers
 transformers.logging.set_verbosity_error()
 from ntps.data import load_dataset
-from ntps.extract import collect_moments, _backbone, _forward, _pad_batch, _batches
+from ntps.extract import collect_moments, backbone, forward_hidden, pad_batch, length_batches
 from ntps.models import load_model
 from ntps.score import ntps_curve
 
@@ -39,16 +39,16 @@ def token_ids(tok, texts, max_length):
 
 def bare_forward(lm, tok, seqs, batch_size):
     "The batched forward passes alone (same sorting, batching and padding as `collect_moments`), hidden states requested."
-    bb, pad = _backbone(lm), next(t for t in (tok.pad_token_id, tok.eos_token_id, 0) if t is not None)
+    bb, pad = backbone(lm), next(t for t in (tok.pad_token_id, tok.eos_token_id, 0) if t is not None)
     side = getattr(tok, "padding_side", "right")
     with torch.inference_mode():
-        for idx in _batches([len(s) for s in seqs], batch_size, sort=True):
-            _forward(bb, lm, _pad_batch([seqs[i] for i in idx], [0] * len(idx), pad, side), "cpu")
+        for idx in length_batches([len(s) for s in seqs], batch_size, sort=True):
+            forward_hidden(bb, lm, pad_batch([seqs[i] for i in idx], [0] * len(idx), pad, side), "cpu")
 
 
 def authors_pipeline(lm, seqs, labels, C, dtype):
     "One text per forward; per layer c = tril(1_{T×T}) h (prefix sums), then the four outer-product sums (float64 accumulators)."
-    bb, Y = _backbone(lm), torch.nn.functional.one_hot(torch.as_tensor(labels), C).to(torch.float64)
+    bb, Y = backbone(lm), torch.nn.functional.one_hot(torch.as_tensor(labels), C).to(torch.float64)
     S = None
     with torch.inference_mode():
         for s, y in zip(seqs, Y):
@@ -70,7 +70,7 @@ def authors_pipeline(lm, seqs, labels, C, dtype):
 
 def authors_forward(lm, seqs):
     "The authors' per-text forward passes alone (no moments): what their pipeline costs even with free moments."
-    bb = _backbone(lm)
+    bb = backbone(lm)
     with torch.inference_mode():
         for s in seqs:
             ids = torch.as_tensor([s])
@@ -80,7 +80,7 @@ def authors_forward(lm, seqs):
 def formula_check(lm, seqs, labels, C, n=4, dtype=torch.float64):
     "Both moment formulas on the same (per-text) hidden states: batched cumsum (`batch_moments`, products in `dtype`) vs T x T triangular in float64."
     from ntps.stats import batch_moments
-    bb, tot = _backbone(lm), None
+    bb, tot = backbone(lm), None
     with torch.inference_mode():
         for s, y in zip(seqs[:n], labels[:n]):
             ids = torch.as_tensor([s])

@@ -83,8 +83,8 @@ def texts_for(n, T, seed=0):
 
 def bare_forward_s(model, tok, texts, B, T, dev):
     "Seconds of the forward passes alone (all hidden states returned), batched like `collect_moments`."
-    from ntps.extract import _backbone
-    bb = _backbone(model); ids = torch.tensor([tok(t)["input_ids"][:T] for t in texts])
+    from ntps.extract import backbone
+    bb = backbone(model); ids = torch.tensor([tok(t)["input_ids"][:T] for t in texts])
     with torch.inference_mode():
         bb(input_ids=ids[:B].to(dev), output_hidden_states=True, use_cache=False); sync(dev) # warm-up
         t0 = time.perf_counter()
@@ -95,8 +95,8 @@ def bare_forward_s(model, tok, texts, B, T, dev):
 
 def authors_s(model, tok, texts, T, C, dev):
     "Seconds of the authors' whole per-text pipeline on `texts`: one text per forward, prefix sums by a T x T triangular matrix, float64 sums."
-    from ntps.extract import _backbone
-    bb, S = _backbone(model), None
+    from ntps.extract import backbone
+    bb, S = backbone(model), None
     with torch.inference_mode():
         for i, t in enumerate(texts):
             ids = torch.tensor([tok(t)["input_ids"][:T]], device=dev)

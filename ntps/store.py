@@ -31,7 +31,8 @@ def _umask() -> int:
 def atomic_write(path:str|Path, # the file to create or replace
                  write:Callable[[Path], object], # `write(tmp_path)` fills a temporary file in the same folder
                 ) -> Path: # `path`
-    "Write a file atomically: `write` fills a temporary file beside `path`, which then replaces it (mode `0o666 & ~umask`)."
+    ("Write a file atomically: `write` fills a temporary file beside `path`, which then replaces it (mode "
+     "`0o666 & ~umask`).")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -48,7 +49,8 @@ def atomic_write(path:str|Path, # the file to create or replace
 def atomic_dir(path:str|Path, # the folder to create or replace
                write:Callable[[Path], object], # `write(tmp_dir)` fills a temporary folder beside `path`
               ) -> Path: # `path`
-    "Write a folder atomically (e.g. a saved adapter): filled under a temporary name, modes set from the umask, then renamed."
+    ("Write a folder atomically (e.g. a saved adapter): filled under a temporary name, modes set from the "
+     "umask, then renamed.")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"))
@@ -90,14 +92,16 @@ def write_table(df, # a pandas DataFrame
 # %% ../nbs/01a_store.ipynb #5f0e0014
 def read_json(path:str|Path, # a JSON file
              ): # its content, or None when the file is missing, empty or damaged
-    "Read a JSON file written by `write_json`; None (never an exception) when it is missing or unreadable, so it is rewritten."
+    ("Read a JSON file written by `write_json`; None (never an exception) when it is missing or unreadable, "
+     "so it is rewritten.")
     try: return json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError): return None
 
 # %% ../nbs/01a_store.ipynb #5f0e0018
 def slug(name, # any name: a model (`org/model`, `./model`), a dataset (`suite:wordnet_pos`, `a b.csv`), …
         ) -> str: # letters, digits, `_`, `.`, `-`; never empty, never starting with `.` or `-`
-    "A file-name part for `name`: `suite:` dropped, every run of other characters → `-`, no leading dot (no hidden files)."
+    ("A file-name part for `name`: `suite:` dropped, every run of other characters → `-`, no leading dot (no "
+     "hidden files).")
     s = re.sub(r"[^A-Za-z0-9_.-]+", "-", str(name).removeprefix("suite:"))
     return s.strip("-.") or "x"
 
@@ -126,7 +130,8 @@ def texts_fingerprint(texts:Sequence[str], # N texts
 def tensors_digest(tensors:dict, # name → tensor
                    header:str="", # text covered by the digest too (e.g. a file's JSON header)
                   ) -> str: # 64 hex digits
-    "SHA-256 over a header text and the names, dtypes, shapes and bytes of `tensors` (copied to the CPU), in name order."
+    ("SHA-256 over a header text and the names, dtypes, shapes and bytes of `tensors` (copied to the CPU), in "
+     "name order.")
     import torch
     h = hashlib.sha256(header.encode())
     for k in sorted(tensors):
@@ -163,7 +168,11 @@ def model_identity(src, # a model name, a local model folder, or a loaded `(mode
     p = Path(str(src))
     if not p.is_dir(): return None
     h = hashlib.sha256()
-    files = sorted(q for q in p.rglob("*") if q.is_file() and (q.suffix in MODEL_FILE_SUFFIXES or q.name in MODEL_FILE_NAMES))
+    files = sorted(
+        q
+        for q in p.rglob("*")
+        if q.is_file() and (q.suffix in MODEL_FILE_SUFFIXES or q.name in MODEL_FILE_NAMES)
+    )
     for f in files:
         h.update(str(f.relative_to(p)).encode())
         with open(f, "rb") as fh:

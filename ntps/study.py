@@ -13,11 +13,18 @@ import numpy as np
 import pandas as pd
 import torch
 from fastcore.basics import patch
-from . import MAX_TRAIN, MAX_TEST, BATCH_SIZE, MAX_LENGTH # one set of defaults for the whole pipeline (also the CLI's)
+# one set of defaults for the whole pipeline (also the CLI's)
+from . import MAX_TRAIN, MAX_TEST, BATCH_SIZE, MAX_LENGTH
 from .store import model_identity, read_json, short_hash, slug, write_json, write_table
-from .probes import PROBE_MEMORY_GIB, probe_layer_chunk
+from .probes import HeadProbeConfig, PROBE_MEMORY_GIB, head_probe, probe_layer_chunk, probe_layers
 from .score import k_grid, score_table
 from .selection import preregistered_layer
+from .baselines import baselines
+from .data import load_dataset
+from .extract import collect_moments, resolve_layers
+from .lora import LoraTrainConfig, lora_benchmark, n_blocks
+from .models import load_model
+
 
 # %% auto #0
 __all__ = ['RUNTIME_FIELDS', 'LATER_DEFAULTS', 'STUDY_FILES', 'Interval', 'ListOf', 'check_settings', 'StudyConfig',
@@ -205,25 +212,29 @@ def _get_model(models:dict, m:str, loaded:dict):
         if isinstance(src, tuple): loaded[m] = src
         elif callable(src): loaded[m] = src()
         else:
-            from ntps.models import load_model
             loaded[m] = load_model(src)
     return loaded[m]
 
 
 # %% ../nbs/08_study.ipynb #681a13ee
-_LORA_COLUMNS = ("lora_acc", "logreg_cv_acc", "head_acc", "gain_vs_logreg", "gain_vs_head", "mcnemar_logreg_p", "mcnemar_head_p",
+_LORA_COLUMNS = ("lora_acc", "logreg_cv_acc", "head_acc", "gain_vs_logreg", "gain_vs_head",
+                 "mcnemar_logreg_p", "mcnemar_head_p",
                  "lora_steps", "lora_best_step", "lora_final_loss", "converged", "flag")
 
 def _study_lora(model, tokenizer, ds, config, progress):
-    "LoRA against fair baselines on one dataset (`ntps.lora.lora_benchmark`, one seed), and NTPS of the last layer on the held-out texts before and after LoRA (k = C)."
-    from ntps.lora import lora_benchmark, LoraTrainConfig, n_blocks
+    ("LoRA against fair baselines on one dataset (`ntps.lora.lora_benchmark`, one seed), and NTPS of the last "
+     "layer on the held-out texts before and after LoRA (k = C).")
     L = n_blocks(model); m = L if config.lora_top_blocks is None else min(config.lora_top_blocks, L)
     lcfg = LoraTrainConfig(top_blocks=m, steps=config.lora_steps, batch_size=config.lora_batch_size, lr=config.lora_lr,
                            max_length=config.max_length, seed=config.seed)
-    b = lora_benchmark(model, tokenizer, ds, lcfg, seeds=(config.seed,), device=config.device, progress=progress).iloc[0]
+    b = lora_benchmark(model, tokenizer, ds, lcfg, seeds=(config.seed,), device=config.device,
+                       progress=progress).iloc[0]
     out = {c: b[c] for c in _LORA_COLUMNS} | dict(lora_top_blocks=int(b.top_blocks))
     for v in ("ntps", "ntps_white"):
-        out[f"{v}_before_lora"], out[f"{v}_after_lora"] = b[f"{v}_k{ds.n_classes}_before"], b[f"{v}_k{ds.n_classes}_after"]
+        out[f"{v}_before_lora"], out[f"{v}_after_lora"] = (
+            b[f"{v}_k{ds.n_classes}_before"],
+            b[f"{v}_k{ds.n_classes}_after"],
+        )
     return out
 
 # %% ../nbs/08_study.ipynb #e5e44c0a
@@ -238,16 +249,25 @@ def study_one(model, tokenizer, # a loaded causal LM and its tokenizer
               config:StudyConfig=StudyConfig(), # settings
               *, model_name:str="model", # name stored in the table
               progress:bool=True, # progress bars
-             ) -> pd.DataFrame: # one row per (layer, k): NTPS variants and their nulls, per-layer probe metrics and baselines, head probe, LoRA, [sub-tasks]
-    "Everything the study needs for one (model, dataset), from one pass over the train texts and one over the test texts."
-    from ntps.extract import collect_moments
-    from ntps.probes import head_probe, HeadProbeConfig
+             ) -> pd.DataFrame: # per (layer, k): NTPS variants, nulls, probes, baselines, head probe, LoRA, [sub-tasks]
+    ("Everything the study needs for one (model, dataset), from one pass over the train texts and one over "
+     "the test texts.")
     t0 = time.perf_counter()
     ytr, yte, C = np.asarray(ds.train_labels), np.asarray(ds.test_labels), ds.n_classes
     lays = _study_layers(model, config.layers)
-    kw = dict(batch_size=config.batch_size, max_length=config.max_length, exclude_bos=config.exclude_bos, device=config.device,
-              progress=progress, num_classes=C, layers=lays, sums_device=config.sums_device, moment_dtype=getattr(torch, config.moment_dtype))
-    mom, Ftr = collect_moments(model, tokenizer, list(ds.train_texts), ytr, keep_features=True, meta=dict(dataset=ds.name, split="train"), **kw)
+    kw = dict(
+        batch_size=config.batch_size,
+        max_length=config.max_length,
+        exclude_bos=config.exclude_bos,
+        device=config.device,
+        progress=progress,
+        num_classes=C,
+        layers=lays,
+        sums_device=config.sums_device,
+        moment_dtype=getattr(torch, config.moment_dtype),
+    )
+    mom, Ftr = collect_moments(model, tokenizer, list(ds.train_texts), ytr, keep_features=True,
+                               meta=dict(dataset=ds.name, split="train"), **kw)
     _, Fte = collect_moments(model, tokenizer, list(ds.test_texts), yte, keep_features=True, **kw)
     names = np.arange(Ftr.shape[1]) if lays is None else np.asarray(lays) # hidden-state index of each stored layer
     cur = _curves(mom, Ftr, ytr, config).assign(layer=lambda d: names[d.layer.values])
@@ -256,15 +276,19 @@ def study_one(model, tokenizer, # a loaded causal LM and its tokenizer
     df = cur.merge(per_layer, on="layer", how="left")
     extra = dict(model=model_name, dataset=ds.key, n_train=len(ytr), n_test=len(yte), n_classes=C, d=int(Ftr.shape[-1]))
     if config.head_probe: # the last stored layer is the last layer (`_study_layers` keeps it)
-        hp = head_probe(Ftr, ytr, Fte, yte, config=HeadProbeConfig(epochs=config.head_epochs, seed=config.seed), n_classes=C)
+        hp = head_probe(Ftr, ytr, Fte, yte,
+                        config=HeadProbeConfig(epochs=config.head_epochs, seed=config.seed), n_classes=C)
         extra["linear_acc"] = float(hp.linear_acc)
-    sub = pair_subtasks(mom, Ftr, ytr, Fte, yte, ds.classes, config, parent=ds.key, layer_ids=names, device=pdev) if config.subtasks and C > 2 else None
+    sub = pair_subtasks(mom, Ftr, ytr, Fte, yte, ds.classes, config, parent=ds.key, layer_ids=names,
+                        device=pdev) if config.subtasks and C > 2 else None
     del mom, Ftr, Fte # LoRA needs the memory (its plan in `ntps.paper.memory_plan` assumes the moments are freed)
     if config.lora:
         gc.collect()
         if torch.cuda.is_available(): torch.cuda.empty_cache()
         extra.update(_study_lora(model, tokenizer, ds, config, progress))
-        if "linear_acc" in extra: extra["lora_gain"] = extra["lora_acc"] - extra["linear_acc"] # the paper's definition (against its head probe)
+        if "linear_acc" in extra:
+            # the paper's definition (against its head probe)
+            extra["lora_gain"] = extra["lora_acc"] - extra["linear_acc"]
     extra["seconds"] = time.perf_counter() - t0
     df = df.assign(**extra, parent=ds.key)[list(extra) + ["parent"] + list(df.columns)]
     if sub is not None and len(sub): df = pd.concat([df, sub.assign(model=model_name, d=extra["d"])], ignore_index=True)
@@ -283,10 +307,9 @@ def probe_table(Xtr, ytr, # [N, L+1, d] train features and [N] labels
                 device="cpu", # where the probes compute
                ) -> pd.DataFrame: # one row per layer: `metric_split` columns and the baselines
     "Per-layer probes and baselines, in layer chunks within `config.probe_memory_gib`, on `device` (else on the CPU)."
-    from ntps.probes import probe_layers
-    from ntps.baselines import baselines
     pk = _probe_chunks(len(ytr) + len(yte), Xtr.shape[-1], Xtr.shape[1], config)
-    return _on_device(lambda dev: _pivot_probes(probe_layers(Xtr, ytr, Xte, yte, n_classes=C, layers=names, **pk, device=dev)).merge(
+    return _on_device(lambda dev: _pivot_probes(probe_layers(Xtr, ytr, Xte, yte, n_classes=C, layers=names,
+                                                             **pk, device=dev)).merge(
         baselines(Xtr, ytr, Xte, yte, n_classes=C, layers=names, **pk, device=dev), on="layer"), torch.device(device))
 
 def _probe_device(model, config) -> torch.device:
@@ -299,37 +322,44 @@ def _on_device(f:Callable, device:torch.device):
     try: return f(device)
     except RuntimeError as e:
         if device.type == "cpu": raise
-        warnings.warn(f"the probes failed on {device} ({type(e).__name__}: {str(e)[:200]}); running them on the CPU", stacklevel=2)
+        warnings.warn(f"the probes failed on {device} ({type(e).__name__}: {str(e)[:200]}); running them on "
+                      f"the CPU", stacklevel=2)
         gc.collect()
         if torch.cuda.is_available(): torch.cuda.empty_cache()
         return f(torch.device("cpu"))
 
 def _study_layers(model, layers) -> list[int]|None:
-    "`StudyConfig.layers` as sorted hidden-state indices, with the last layer L and the pre-registered ⌊2L/3⌉ added; None = all."
+    ("`StudyConfig.layers` as sorted hidden-state indices, with the last layer L and the pre-registered "
+     "⌊2L/3⌉ added; None = all.")
     if layers is None: return None
-    from ntps.extract import _layer_ids
-    L = _layer_ids(model, [-1])[0]
+    L = resolve_layers(model, [-1])[0]
     if L < 0: raise ValueError("StudyConfig.layers needs a model whose config gives num_hidden_layers")
-    return sorted(set(_layer_ids(model, list(layers))) | {preregistered_layer(L), L})
+    return sorted(set(resolve_layers(model, list(layers))) | {preregistered_layer(L), L})
 
 
 # %% ../nbs/08_study.ipynb #843eb0aa
-def pair_subtasks(mom, # `Moments` of the parent task's training texts (V comes from its S_cc, S_ch: it does not depend on labels)
+# `Moments` of the parent task's training texts (V comes from its S_cc, S_ch: it does not depend on labels)
+def pair_subtasks(mom,
                   Ftr:torch.Tensor, ytr:np.ndarray, # [N, L+1, d] train features and [N] labels of the parent task
                   Fte:torch.Tensor, yte:np.ndarray, # [n, L+1, d] test features and [n] labels
                   classes:Sequence[str], # class names of the parent task
                   config:StudyConfig=StudyConfig(), # n_perm, ridge_xx, k_grid, seed
-                  *, depths:Sequence[float]=(1 / 3, 2 / 3, 1.0), # layers kept, as fractions of the depth (always includes the pre-registered 2/3)
+                     # layers kept, as fractions of the depth (always includes the pre-registered 2/3)
+                  *, depths:Sequence[float]=(1 / 3, 2 / 3, 1.0),
                   min_per_class:int=8, # skip a pair with fewer training texts in a class
                   parent:str="task", # the parent's name (stored in `parent`; sub-task names are `parent|a vs b`)
-                  layer_ids:Sequence[int]|None=None, # hidden-state index of each stored layer (a `StudyConfig.layers` subset); default 0…L
+                  # hidden-state index of each stored layer (a `StudyConfig.layers` subset); default 0…L
+                  layer_ids:Sequence[int]|None=None,
                   device=None, # where the probes compute; default the CPU
-                 ) -> pd.DataFrame: # rows like `study_one`'s (curves, probes, baselines) with `parent` and `dataset` per pair
-    "Every two-class sub-task of a multi-class task, from features already computed: S_xx and S_xy of the pair's texts, V of the parent."
+                 ) -> pd.DataFrame: # rows like `study_one`'s, with `parent` and `dataset` per pair
+    ("Every two-class sub-task of a multi-class task, from features already computed: S_xx and S_xy of the "
+     "pair's texts, V of the parent.")
     from itertools import combinations
     names = np.arange(Ftr.shape[1]) if layer_ids is None else np.asarray(layer_ids)
-    if len(names) != Ftr.shape[1]: raise ValueError(f"layer_ids names {len(names)} layers, the features have {Ftr.shape[1]}")
-    lays = sorted({int(np.abs(names - f * names.max()).argmin()) for f in depths}) # positions of the stored layers nearest each depth
+    if len(names) != Ftr.shape[1]:
+        raise ValueError(f"layer_ids names {len(names)} layers, the features have {Ftr.shape[1]}")
+    # positions of the stored layers nearest each depth
+    lays = sorted({int(np.abs(names - f * names.max()).argmin()) for f in depths})
     out = []
     for a, b in combinations(range(len(classes)), 2):
         itr, ite = np.flatnonzero((ytr == a) | (ytr == b)), np.flatnonzero((yte == a) | (yte == b))
@@ -337,12 +367,14 @@ def pair_subtasks(mom, # `Moments` of the parent task's training texts (V comes 
         y2, y2te = (ytr[itr] == b).astype(np.int64), (yte[ite] == b).astype(np.int64)
         X = torch.as_tensor(Ftr[itr][:, lays], dtype=torch.float64) # [n, l, d]
         Y = torch.nn.functional.one_hot(torch.as_tensor(y2), 2).double()
-        sub = dict(S_xx=torch.einsum("nld,nle->lde", X, X) / len(itr), S_xy=torch.einsum("nld,nc->ldc", X, Y) / len(itr),
+        sub = dict(S_xx=torch.einsum("nld,nle->lde", X, X) / len(itr),
+                   S_xy=torch.einsum("nld,nc->ldc", X, Y) / len(itr),
                    S_cc=torch.as_tensor(mom.S_cc)[lays], S_ch=torch.as_tensor(mom.S_ch)[lays])
         cur = _curves(SimpleNamespace(**sub), X.float(), y2, config)
         cur["layer"] = names[lays][cur.layer.values]
         pl = probe_table(Ftr[itr][:, lays], y2, Fte[ite][:, lays], y2te, 2, names[lays], config, device or "cpu")
-        out.append(cur.merge(pl, on="layer", how="left").assign(dataset=f"{parent}|{classes[a]} vs {classes[b]}", parent=parent,
+        out.append(cur.merge(pl, on="layer",
+                             how="left").assign(dataset=f"{parent}|{classes[a]} vs {classes[b]}", parent=parent,
                                                               n_train=len(itr), n_test=len(ite), n_classes=2))
     return pd.concat(out, ignore_index=True) if out else pd.DataFrame()
 
@@ -357,7 +389,6 @@ def run_study(models:dict|Sequence[str], # {name: (model, tokenizer) or a zero-a
              ) -> pd.DataFrame: # the tidy table of all results (also in `out/results.parquet`)
     "Run (or resume) a models × datasets grid: each cell is saved at once with its fingerprint, a stale one recomputed."
     from tqdm.auto import tqdm
-    from ntps.data import load_dataset
     if isinstance(models, (list, tuple)): models = {m: m for m in models}
     if not models or not datasets: raise ValueError("run_study needs at least one model and one dataset")
     out = Path(out); (out / "parts").mkdir(parents=True, exist_ok=True)

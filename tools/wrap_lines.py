@@ -1,12 +1,15 @@
 """Wrap code lines longer than a limit in notebooks' code cells (the source of `ntps/`), without changing what they do.
 
-Three rewrites, each checked by re-parsing the cell (a cell that no longer parses is left as it was):
+Rewrites, tried in this order for each long line; one is kept only if the cell's AST is unchanged (line breaks,
+comments and implicit string concatenation are all the AST does not see), so no rewrite can change what the code does:
 
-1. A parameter's docments comment that makes its line too long moves onto comment lines directly above the
-   parameter (fastcore's `docments` reads those when the parameter has no comment of its own line).
-2. A long line that holds whole statements (`if x: raise ValueError(...)`, `a = f(...); b = g(...)`, a clause
-   such as `else: ...`) is formatted by `ruff format` as a fragment and re-indented.
-3. A string literal that still crosses the limit is split at a space into two adjacent literals (inside brackets).
+1. A parameter's docments comment moves onto comment lines directly above the parameter (fastcore's `docments` reads
+   those when the parameter has no comment on its own line). A return's comment stays on its line (shorten it).
+2. A clause with its body on the same line (`if x: raise ...`, `else: ...`) gets the body on its own line;
+   `a = 1; b = 2` gets one statement per line; a trailing comment moves above its statement.
+3. A break after the shallowest comma that fits, the rest aligned under the bracket's first item.
+4. A string literal that crosses the limit is split at a space into two adjacent literals.
+5. `ruff format` of the statement, as a last resort.
 
 Usage: python tools/wrap_lines.py [--limit 120] [--target 110] [--check] nbs/NAME.ipynb ...
 Prints the lines it could not wrap (left to a person), and with --check exits 1 when any line is over the limit.
@@ -117,7 +120,7 @@ def _format_line(line: str, width: int) -> list[str] | None:
     return [(ind + l) if l else l for l in lines]
 
 
-def _split_strings(line: str, limit: int) -> list[str] | None:
+def _split_strings(line: str, limit: int, whole: bool = False) -> list[str] | None:
     "Split the string literal that crosses `limit` at a space (outside `{}` of an f-string) into two literals."
     try: toks = list(tokenize.generate_tokens(io.StringIO(line + "\n").readline))
     except (tokenize.TokenError, IndentationError, SyntaxError): return None
@@ -138,13 +141,13 @@ def _split_strings(line: str, limit: int) -> list[str] | None:
         first, second = f"{pre}{q}{inner[:cut]}{q}", f"{pre}{q}{inner[cut:]}{q}"
         depth = sum(1 if u.string in "([{" else -1 for u in toks if u.type == tokenize.OP and u.string in "()[]{}"
                     and u.start[1] < c0)
-        if depth <= 0: # not inside brackets: parenthesise the literal (a `return f"..."`, `x = "..."`)
+        if depth <= 0 and whole: # not inside brackets: parenthesise the literal (a `return f"..."`, `x = "..."`)
             return [line[:c0] + "(" + first, " " * (c0 + 1) + second + ")" + line[t.end[1]:]]
         return [line[:c0] + first, " " * c0 + second + line[t.end[1]:]]
     return None
 
 
-HEADERS = ("if", "elif", "else", "for", "while", "with", "try", "except", "finally", "async")
+HEADERS = ("if", "elif", "else", "for", "while", "with", "try", "except", "finally", "async", "def")
 
 
 def _tokens(line: str) -> list:
@@ -173,7 +176,8 @@ def _split_header(line: str) -> list[str] | None:
 
 
 def _split_semicolons(line: str) -> list[str] | None:
-    "`a = 1; b = 2` → one statement per line."
+    "`a = 1; b = 2` → one statement per line (never on a line that opens a block: its body would change scope)."
+    if re.match(rf"\s*({'|'.join(HEADERS + ('def', 'class'))})\b", line): return None
     ind, cuts, depth = line[:len(line) - len(line.lstrip())], [], 0
     for t in _tokens(line):
         if t.type == tokenize.OP and t.string in "([{": depth += 1
@@ -203,9 +207,16 @@ def _break_at_comma(line: str, target: int) -> list[str] | None:
     return [line[:cut].rstrip(), " " * col + line[cut:].strip()]
 
 
+def _same(a: str, b: str) -> bool:
+    "Do two sources parse to the same AST (line breaks, comments and implicit string concatenation aside)?"
+    try: return ast.dump(ast.parse(a)) == ast.dump(ast.parse(b))
+    except SyntaxError: return False
+
+
 def wrap_source(src: str, limit: int, target: int) -> tuple[str, list[str]]:
-    "The cell source with long lines wrapped, and the long lines left."
+    "The cell source with long lines wrapped (its AST unchanged: checked for every rewrite), and the long lines left."
     if not _parses(src): return src, [l for l in src.split("\n") if len(l) > limit]
+    orig = src
     for _ in range(40): # each pass changes line numbers: re-parse and repeat until nothing changes
         lines, tree, changed = src.split("\n"), ast.parse(src), False
         params = _param_lines(tree)
@@ -223,25 +234,23 @@ def wrap_source(src: str, limit: int, target: int) -> tuple[str, list[str]]:
             if whole: cands += [_split_header(line), _split_semicolons(line)]
             if comment and code.strip() and len(code) <= limit and no not in params and not returns:
                 cands.append(_comment_above(line, target))
-            cands += [_break_at_comma(line, target), _split_strings(line, target)]
+            cands += [_break_at_comma(line, target), _split_strings(line, target, whole)]
             if whole: cands.append(_format_line(line, target))
             new = None
             for c in cands:
                 if c is None or c == [line]: continue
-                if _parses("\n".join(lines[:i] + c + lines[i + 1:])):
+                if _same(orig, "\n".join(lines[:i] + c + lines[i + 1:])):
                     new = c
                     break
             if new is None and (span := _statement_span(tree, no)) is not None:
                 fmt = _format_span(lines, span, target)
                 if fmt is not None and fmt != lines[span[0] - 1:span[1]]:
                     cand = "\n".join(lines[:span[0] - 1] + fmt + lines[span[1]:])
-                    if _parses(cand):
+                    if _same(orig, cand):
                         lines, changed = lines[:span[0] - 1] + fmt + lines[span[1]:], True
                         break # line numbers moved: re-parse
             if new is None: continue
-            cand = "\n".join(lines[:i] + new + lines[i + 1:])
-            if _parses(cand):
-                lines, changed = lines[:i] + new + lines[i + 1:], True
+            lines, changed = lines[:i] + new + lines[i + 1:], True
         src = "\n".join(lines)
         if not changed: break
     return src, [l for l in src.split("\n") if len(l) > limit]
