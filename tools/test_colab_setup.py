@@ -1,7 +1,7 @@
 """Simulate a fresh Colab runtime for the setup cell of tutorial notebooks.
 
 Usage: python tools/test_colab_setup.py [nbs/NAME.ipynb ...]            (default: every numbered notebook)
-       python tools/test_colab_setup.py --install [nbs/NAME.ipynb ...]  (default: nbs/05a_models.ipynb)
+       python tools/test_colab_setup.py --install [nbs/NAME.ipynb ...]  (default: nbs/08_models.ipynb)
 
 For each notebook: a new virtual environment without ntps (and without CI variables), the notebook's setup cell run
 there with `NTPS_FORCE_SETUP=1` (what `google.colab` in `sys.modules` does on Colab). The cell must finish without a
@@ -62,7 +62,7 @@ def check(out:str, rc:int, install:bool, py:str, env:dict) -> list[str]:
 def main(argv):
     install = "--install" in argv
     paths = [Path(a) for a in argv if not a.startswith("--")] or (
-        [ROOT/"nbs"/"05a_models.ipynb"] if install else sorted((ROOT/"nbs").glob("[0-9]*.ipynb")))
+        [ROOT/"nbs"/"08_models.ipynb"] if install else sorted((ROOT/"nbs").glob("[0-9]*.ipynb")))
     cells = {p: setup_cell(p) for p in paths}
     results = {}
     with tempfile.TemporaryDirectory(prefix="ntps-colab-") as tmp:
