@@ -450,19 +450,10 @@ def run_pipeline(model:str, # bundled name (`smollm2-135m`), hub id `org/name`, 
     from ntps.report import headline
     _positive(max_train=max_train, max_test=max_test, batch_size=batch_size, max_length=max_length,
               head_epochs=head_epochs)
-    cfg = StudyConfig(
-        max_train=max_train,
-        max_test=max_test,
-        batch_size=batch_size,
-        max_length=max_length,
-        exclude_bos=exclude_bos,
-        ridge_xx=_ridge_arg(ridge_xx),
-        n_perm=n_perm,
-        head_probe=head,
-        head_epochs=head_epochs,
-        seed=seed,
-        device=device,
-    )
+    cfg = StudyConfig(max_train=max_train, max_test=max_test, batch_size=batch_size, max_length=max_length,
+                      exclude_bos=exclude_bos,
+                      ridge_xx=_ridge_arg(ridge_xx), n_perm=n_perm, head_probe=head, head_epochs=head_epochs,
+                      seed=seed, device=device)
     outp = Path(out or f"run_{slug(model)}__{slug(dataset)}")
     if outp.exists() and any(outp.iterdir()) and not overwrite:
         raise UsageError(f"{outp} is not empty; pass --overwrite to replace its files")
@@ -472,22 +463,20 @@ def run_pipeline(model:str, # bundled name (`smollm2-135m`), hub id `org/name`, 
     res = study_one(m, tok, ds, cfg, model_name=model, progress=not quiet)
     write_table(res, outp / "results.csv")
     last = res[res.layer == res.layer.max()].iloc[0]
-    info = dict(
-        model=model,
-        dataset=ds.name,
-        n_train=int(last.n_train),
-        n_test=int(last.n_test),
-        n_classes=ds.n_classes,
-        probe_acc_last_layer=float(last.acc_test),
-        linear_acc=float(last.linear_acc) if "linear_acc" in res else None,
-        headline=headline(res, ds.n_classes),
-        settings=dict(max_length=max_length, batch_size=batch_size, exclude_bos=exclude_bos, seed=seed),
-    )
+    info = dict(model=model, dataset=ds.name, n_train=int(last.n_train), n_test=int(last.n_test),
+                n_classes=ds.n_classes,
+                probe_acc_last_layer=float(last.acc_test),
+                linear_acc=float(last.linear_acc) if "linear_acc" in res else None,
+                headline=headline(res, ds.n_classes),
+                settings=dict(max_length=max_length, batch_size=batch_size, exclude_bos=exclude_bos, seed=seed))
     write_text(json.dumps(info, indent=1), outp / "run.json")
     if not quiet:
-        print(f"wrote {outp} ({time.perf_counter() - t0:.0f} s): {ds.name}, {info['n_train']} training and "
-              f"{info['n_test']} test texts, C = {ds.n_classes}.\nScore {info['headline']}.\n"
-              f"Logistic probe accuracy (last layer, test) {last.acc_test:.3f}, 1/C = {1 / ds.n_classes:.3f}")
+        print(
+            f"wrote {outp} ({time.perf_counter() - t0:.0f} s): {ds.name}, {info['n_train']} training and "
+            f"{info['n_test']} test texts, C = {ds.n_classes}.\n"
+            f"Score {info['headline']}.\nLogistic probe accuracy (last layer, test) {last.acc_test:.3f}, 1/C "
+            f"= {1 / ds.n_classes:.3f}"
+        )
     return outp
 
 

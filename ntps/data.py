@@ -243,8 +243,8 @@ def _strip_labels(tr:pd.Series, te:pd.Series, where:str) -> tuple[pd.Series, pd.
     clash = {k: sorted(v) for k, v in groups.items() if len(v) > 1}
     if clash:
         warnings.warn(f"{where}: labels that differ only by white space are merged (stripped): "
-                      + "; ".join(" + ".join(map(repr, v)) + f" → {k!r}" for k,
-                                  v in list(clash.items())[:5]), stacklevel=3)
+                      + "; ".join(" + ".join(map(repr, v)) + f" → {k!r}" for k, v in list(clash.items())[:5]),
+                      stacklevel=3)
     strip = lambda s: s.map(lambda v: v.strip() if isinstance(v, str) else v)
     return strip(tr), strip(te)
 
@@ -417,8 +417,8 @@ def read_table(path:str|Path # a .csv, .tsv, .json, .jsonl, .parquet file (optio
     ext = sfx[-1] if sfx else ""
     readers = {".csv": lambda: pd.read_csv(p, keep_default_na=False, na_values=[""], encoding="utf-8"),
                ".tsv": lambda: pd.read_csv(p, sep="\t", keep_default_na=False, na_values=[""], encoding="utf-8"),
-               ".jsonl": lambda: pd.read_json(p, lines=True,
-                                              encoding="utf-8"), ".json": lambda: pd.read_json(p, encoding="utf-8"),
+               ".jsonl": lambda: pd.read_json(p, lines=True, encoding="utf-8"),
+               ".json": lambda: pd.read_json(p, encoding="utf-8"),
                ".parquet": lambda: pd.read_parquet(p), ".pq": lambda: pd.read_parquet(p)}
     if ext not in readers:
         raise ValueError(f"cannot read {p.name}: the extension must be .csv, .tsv, .json, .jsonl or .parquet "
@@ -493,21 +493,11 @@ def list_datasets(kind:Literal["all", "suite", "paper"]="all", # which entries t
     rows = []
     if kind in ("all", "suite"):
         for n, t in suite_index()["tasks"].items():
-            rows.append(
-                dict(
-                    name=f"suite:{n}",
-                    kind="suite",
-                    task=t["kind"],
-                    language=t["language"],
-                    n_train=t["n_train"],
-                    n_test=t["n_test"],
-                    n_classes=len(t["classes"]),
-                    majority=t.get("majority_share"),
-                    naive_bayes=t.get("naive_bayes_accuracy"),
-                    source=", ".join(t["sources"]),
-                    description=t["description"],
-                )
-            )
+            rows.append(dict(name=f"suite:{n}", kind="suite", task=t["kind"], language=t["language"],
+                             n_train=t["n_train"],
+                             n_test=t["n_test"], n_classes=len(t["classes"]), majority=t.get("majority_share"),
+                             naive_bayes=t.get("naive_bayes_accuracy"), source=", ".join(t["sources"]),
+                             description=t["description"]))
     if kind in ("all", "paper"):
         for s in PAPER_DATASETS.values():
             rows.append(dict(name=s.name, kind="paper (hub)", task="", language="en", n_train=pd.NA, n_test=pd.NA,

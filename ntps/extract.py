@@ -316,43 +316,20 @@ def collect_moments(model, # an `AutoModelForCausalLM` (module), or a hub id / l
         warnings.warn(f"{n_trunc} of {len(texts)} texts were longer than max_length={max_length} tokens and "
                       f"were truncated")
     pad_id = next((t for t in (tokenizer.pad_token_id, tokenizer.eos_token_id, 0) if t is not None))
-    return _collect(
-        model,
-        dev,
-        texts,
-        Y,
-        kind,
-        C,
-        ids,
-        skip,
-        n_trunc,
-        pad_id,
-        side,
-        batch_size=batch_size,
-        max_length=max_length,
-        layers=layers,
-        context=context,
-        center=center,
-        sort_by_length=sort_by_length,
-        exclude_bos=exclude_bos,
-        exclude_first=exclude_first,
-        moment_dtype=moment_dtype,
-        keep_features=keep_features,
-        checkpoint=checkpoint,
-        checkpoint_every=checkpoint_every,
-        callback=callback,
-        progress=progress,
-        meta=meta,
-        sums_device=sums_device,
-        storage_dtype=storage_dtype,
-        compact=compact,
-    )
+    return _collect(model, dev, texts, Y, kind, C, ids, skip, n_trunc, pad_id, side, batch_size=batch_size,
+                    max_length=max_length,
+                    layers=layers, context=context, center=center, sort_by_length=sort_by_length,
+                    exclude_bos=exclude_bos,
+                    exclude_first=exclude_first, moment_dtype=moment_dtype, keep_features=keep_features,
+                    checkpoint=checkpoint,
+                    checkpoint_every=checkpoint_every, callback=callback, progress=progress, meta=meta,
+                    sums_device=sums_device, storage_dtype=storage_dtype, compact=compact)
 
 # %% ../nbs/05_extract.ipynb #99b9d1f4
 def _collect(model, dev, texts, Y, kind, C, ids, skip, n_trunc, pad_id, side, *, batch_size, max_length,
              layers, context, center,
-             sort_by_length, exclude_bos, exclude_first, moment_dtype, keep_features, checkpoint, checkpoint_every,
-             callback, progress, meta,
+             sort_by_length, exclude_bos, exclude_first, moment_dtype, keep_features, checkpoint,
+             checkpoint_every, callback, progress, meta,
              sums_device=None, storage_dtype=torch.float64, compact=False):
     rank, world = _dist_info()
     layer_ids = resolve_layers(model, layers)
@@ -366,44 +343,19 @@ def _collect(model, dev, texts, Y, kind, C, ids, skip, n_trunc, pad_id, side, *,
     # the token ids the model will see: a tokenizer changed between a kill and a resume changes them
     tokens = tensors_digest(dict(ids=torch.from_numpy(ids.flat), lengths=torch.from_numpy(ids.lengths),
                                  skip=torch.as_tensor(skip)))[:16]
-    options = dict(
-        tokens=tokens,
-        batch_size=batch_size,
-        max_length=max_length,
-        layers=layer_ids,
-        context=context,
-        sort=sort_by_length,
-        exclude_bos=exclude_bos,
-        exclude_first=exclude_first,
-        padding_side=side,
-        moment_dtype=str(moment_dtype),
-        keep_features=keep_features,
-        rank=rank,
-        world=world,
-        **_model_meta(model),
-    ) | ({} if wh is None else dict(weights=wh))
+    options = dict(tokens=tokens, batch_size=batch_size, max_length=max_length, layers=layer_ids,
+                   context=context, sort=sort_by_length,
+                   exclude_bos=exclude_bos, exclude_first=exclude_first, padding_side=side,
+                   moment_dtype=str(moment_dtype),
+                   keep_features=keep_features, rank=rank, world=world,
+                   **_model_meta(model)) | ({} if wh is None else dict(weights=wh))
     mine = [(i, b) for i, b in enumerate(batches) if i % world == rank]
-    run_meta = (
-        dict(meta or {})
-        | _model_meta(model)
-        | dict(
-            dataset_fingerprint=texts_fingerprint(texts, Y),
-            task=kind,
-            num_targets=C,
-            pooling="mean",
-            max_length=max_length,
-            n_truncated=n_trunc,
-            padding_side=side,
-            pad_token_id=pad_id,
-            exclude_bos=exclude_bos,
-            exclude_first=exclude_first,
-            run_fingerprint=texts_fingerprint(texts, Y, **options),
-            batches_total=len(mine),
-            final_storage_dtype=str(storage_dtype).removeprefix("torch."),
-            final_compact=compact,
-        )
-        | ({} if wh is None else dict(weights_sha256=wh))
-    )
+    run_meta = dict(meta or {}) | _model_meta(model) | dict(dataset_fingerprint=texts_fingerprint(texts, Y),
+                                                            task=kind, num_targets=C, pooling="mean",
+        max_length=max_length, n_truncated=n_trunc, padding_side=side, pad_token_id=pad_id, exclude_bos=exclude_bos,
+        exclude_first=exclude_first, run_fingerprint=texts_fingerprint(texts, Y, **options), batches_total=len(mine),
+        final_storage_dtype=str(storage_dtype).removeprefix("torch."),
+        final_compact=compact) | ({} if wh is None else dict(weights_sha256=wh))
     if ckpt is not None: _clean_stale(ckpt)
     acc, feats, n_done = _resume_or_new(ckpt, run_meta, C if kind == "classification" else None, context, moment_dtype,
                                         sums_device or dev, layer_ids, keep_features, len(mine))

@@ -337,8 +337,8 @@ class LoraRun:
         k = max(1, len(self.losses) // 10)
         v = f", best val loss {self.val_losses.min():.4g} at step {self.best_step}" if len(self.val_losses) else ""
         return (
-            f"LoraRun({'LoRA' if self.config.adapt else 'head only'}, steps={len(self.losses)}, "
-            f"loss {self.losses[:k].mean():.4g} → "
+            f"LoraRun({'LoRA' if self.config.adapt else 'head only'}, steps={len(self.losses)}, loss "
+            f"{self.losses[:k].mean():.4g} → "
             f"{self.losses[-k:].mean():.4g} (first/last {k} steps){v}, {self.seconds_per_step * 1e3:.1f} ms/step)"
         )
     @property
@@ -436,9 +436,19 @@ def train_lora(model:nn.Module, # causal LM (modified in place: adapters are inj
                 lg = torch.cat([logits_of(torch.as_tensor(va[i:i + 32])).float() for i in range(0, len(va), 32)])
             vl, vy = F.cross_entropy(lg, y[va].to(dev)).item(), y[va].to(dev)
             checks.append((step, vl, (lg.argmax(-1) == vy).double().mean().item()))
-            if vl < best[0]: best, bad = (vl,
-                                          {n: p.detach().clone() for n, p in clf.named_parameters()
-                                           if p.requires_grad and (cfg.adapt or n.startswith("head."))}, step), 0
+            if vl < best[0]:
+                best, bad = (
+                    (
+                        vl,
+                        {
+                            n: p.detach().clone()
+                            for n, p in clf.named_parameters()
+                            if p.requires_grad and (cfg.adapt or n.startswith("head."))
+                        },
+                        step,
+                    ),
+                    0,
+                )
             else: bad += 1
             clf.train()
         clf.train()
@@ -586,52 +596,25 @@ def lora_benchmark(model:nn.Module, # the frozen causal LM (not modified: adapte
         )
         n01, n10, p = _mcnemar(lora_ok, lr_ok)
         m01, m10, q = _mcnemar(lora_ok, ctl_ok)
-        rows.append(
-            dict(
-                dataset=ds.name,
-                seed=s,
-                n_train=len(ytr),
-                n_test=len(yte),
-                n_classes=C,
-                majority=float(np.bincount(yte, minlength=C).max() / len(yte)),
-                lora_acc=acc(lora_ok),
-                logreg_cv_acc=acc(lr_ok),
-                logreg_cv_l2=lam,
-                head_acc=acc(ctl_ok),
-                linear_acc=hp.linear_acc,
-                gain_vs_logreg=acc(lora_ok) - acc(lr_ok),
-                gain_vs_head=acc(lora_ok) - acc(ctl_ok),
-                gain_vs_paper_head=acc(lora_ok) - hp.linear_acc,
-                lora_gain=acc(lora_ok) - hp.linear_acc,  # the paper's definition (against its head probe)
-                mcnemar_logreg_n01=n01,
-                mcnemar_logreg_n10=n10,
-                mcnemar_logreg_p=p,
-                mcnemar_head_n01=m01,
-                mcnemar_head_n10=m10,
-                mcnemar_head_p=q,
-                lora_steps=len(run.losses),
-                lora_best_step=run.best_step,
-                lora_final_loss=run.final_loss,
-                lora_best_val_loss=float(run.val_losses.min()) if len(run.val_losses) else np.nan,
-                head_best_step=ctl.best_step,
-                head_final_loss=ctl.final_loss,
-                converged=not flags,
-                flag="; ".join(flags),
-                **{f"{k}_before": v for k, v in before.items()},
-                **{f"{k}_after": v for k, v in after.items()},
-                lora_s_per_step=run.seconds_per_step,
-                cache_seconds=cache_s,
-                top_blocks=cfg.top_blocks,
-                n_blocks=L,
-                r=cfg.r,
-                lr=cfg.lr,
-                steps=cfg.steps,
-                batch_size=cfg.batch_size,
-                max_length=cfg.max_length,
-                lora_correct="".join("1" if v else "0" for v in lora_ok),
-                logreg_correct="".join("1" if v else "0" for v in lr_ok),
-            )
-        )
+        rows.append(dict(dataset=ds.name, seed=s, n_train=len(ytr), n_test=len(yte), n_classes=C,
+                         majority=float(np.bincount(yte, minlength=C).max() / len(yte)),
+                         lora_acc=acc(lora_ok), logreg_cv_acc=acc(lr_ok), logreg_cv_l2=lam,
+                         head_acc=acc(ctl_ok), linear_acc=hp.linear_acc,
+                         gain_vs_logreg=acc(lora_ok) - acc(lr_ok), gain_vs_head=acc(lora_ok) - acc(ctl_ok),
+                         gain_vs_paper_head=acc(lora_ok) - hp.linear_acc,
+                         lora_gain=acc(lora_ok) - hp.linear_acc, # the paper's definition (against its head probe)
+                         mcnemar_logreg_n01=n01, mcnemar_logreg_n10=n10, mcnemar_logreg_p=p,
+                         mcnemar_head_n01=m01, mcnemar_head_n10=m10, mcnemar_head_p=q,
+                         lora_steps=len(run.losses), lora_best_step=run.best_step, lora_final_loss=run.final_loss,
+                         lora_best_val_loss=float(run.val_losses.min()) if len(run.val_losses) else np.nan,
+                         head_best_step=ctl.best_step, head_final_loss=ctl.final_loss,
+                         converged=not flags, flag="; ".join(flags),
+                         **{f"{k}_before": v for k, v in before.items()}, **{f"{k}_after": v for k, v in after.items()},
+                         lora_s_per_step=run.seconds_per_step, cache_seconds=cache_s,
+                         top_blocks=cfg.top_blocks, n_blocks=L,
+                         r=cfg.r, lr=cfg.lr, steps=cfg.steps, batch_size=cfg.batch_size, max_length=cfg.max_length,
+                         lora_correct="".join("1" if v else "0" for v in lora_ok),
+                         logreg_correct="".join("1" if v else "0" for v in lr_ok)))
     return (pd.DataFrame(rows), runs) if return_runs else pd.DataFrame(rows)
 
 # %% ../nbs/11_lora.ipynb #e6574f6f

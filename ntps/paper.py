@@ -57,8 +57,8 @@ PAPER_MODELS = tuple(replace(m,
     ("qwen2-7b", "Qwen/Qwen2-7B", "qwen2", 28, 3584, 7.62),
     *[(f"openelm-{s.lower().replace('_', '.')}", f"apple/OpenELM-{s}", "openelm", L, d, p, True,
        "meta-llama/Llama-2-7b-hf", ("qkv_proj",))
-      for s, L, d, p in [("270M", 16, 1280, 0.27), ("450M", 20, 1536, 0.45), ("1_1B", 28, 2048, 1.08),
-                         ("3B", 36, 3072, 3.04)]],
+      for s, L, d,
+      p in [("270M", 16, 1280, 0.27), ("450M", 20, 1536, 0.45), ("1_1B", 28, 2048, 1.08), ("3B", 36, 3072, 3.04)]],
     ("llama-3-8b", "meta-llama/Meta-Llama-3-8B", "llama", 32, 4096, 8.03)]))
 
 # %% ../nbs/17_paper_reproduction.ipynb #7c0faca5
@@ -206,8 +206,8 @@ def memory_plan(config, # anything `model_shapes` reads, or a `PaperModel`
     if sums_device == "cpu": rows.append(("moments", "batch products moved to the CPU", "cpu", mom // 8 * mb))
     rows += [("scores", "weights", "gpu", weights),
              ("scores", "moment sums (until the pass returns)", sums_device, mom),
-             ("scores", "normalised moments", sums_device, mom), ("scores", "curve workspace (one layer)",
-                                                                  sums_device, 6 * d * d * 8),
+             ("scores", "normalised moments", sums_device, mom),
+             ("scores", "curve workspace (one layer)", sums_device, 6 * d * d * 8),
              ("scores", *feats)]
     if lora:
         n_lora = s["L"] * lora_r * (2 * d + 2 * (d + kv)) + d * n_classes # q, k, v adapters and the head
@@ -228,23 +228,11 @@ def memory_plan(config, # anything `model_shapes` reads, or a `PaperModel`
              ("probes", f"probe workspace ({c} of {Lm} layers at once, float64)", probe_device,
               probe_peak_bytes(n_texts, d, c) if n_texts else 0)]
     items = pd.DataFrame(rows, columns=["phase", "item", "device", "bytes"]).astype({"bytes": "int64"})
-    return MemoryPlan(
-        items,
-        dict(
-            n_params=n_params,
-            dtype=dtype,
-            n_classes=n_classes,
-            n_texts=n_texts,
-            batch_size=B,
-            max_length=T,
-            layers=Lm,
-            moment_dtype=moment_dtype,
-            sums_device=sums_device,
-            lora=lora,
-            lora_batch_size=b,
-            lora_max_length=Tl,
-        ),
-    )
+    return MemoryPlan(items,
+                      dict(n_params=n_params, dtype=dtype, n_classes=n_classes, n_texts=n_texts, batch_size=B,
+                           max_length=T, layers=Lm,
+                                  moment_dtype=moment_dtype, sums_device=sums_device, lora=lora,
+                                  lora_batch_size=b, lora_max_length=Tl))
 
 # %% ../nbs/17_paper_reproduction.ipynb #2518fafc
 COLAB_GPUS = {"T4": 15.0, "L4": 22.5, "A100-40GB": 40.0, "A100-80GB / H100": 80.0} # usable GiB
@@ -411,8 +399,8 @@ def run_reproduction(models:Mapping,
         path = out / f"{slug(name)}.parquet"
         if not path.exists():
             res = run_study({name: load}, datasets, out / slug(name),
-                            replace(config,
-                                    **(dict(B) if isinstance(B, Mapping) else dict(batch_size=B))), progress=progress)
+                            replace(config, **(dict(B) if isinstance(B, Mapping) else dict(batch_size=B))),
+                            progress=progress)
             write_table(res, path)
             del res; gc.collect()
             if torch.cuda.is_available(): torch.cuda.empty_cache()

@@ -169,8 +169,9 @@ def _perception_from(wq, S_xy, exact:bool=False) -> Subspace:
      "(as `gen_eigh`).")
     w, Q, keep = wq
     W = Q[:, keep] / w[keep].sqrt()
-    # gen_eigh's rounding: the zero-eigenvalue basis that mode='paper' reads is the same
-    if exact: M = W.T @ symmetrize(S_xy @ S_xy.T) @ W
+    if exact:
+        # gen_eigh's rounding: the zero-eigenvalue basis that mode='paper' reads is the same
+        M = W.T @ symmetrize(S_xy @ S_xy.T) @ W
     else:
         Z = W.T @ S_xy
         M = Z @ Z.T # [m_x, C] first: Wᵀ (S_xy S_xyᵀ) W = Z Zᵀ, two thin products instead of two d×d×m_x ones
@@ -197,11 +198,11 @@ def _select(pu:Subspace, pv:Subspace, ks, mode, fractions):
 def _solved_curve(S_xx, S_xy, S_cc, S_ch, ks, mode, fractions, tol, ridge, rx, backend):
     "Rows k, ku, fraction, the three variants, r, m (float64 solve), and the geometry the permutation null reuses."
     wq = _whitening(S_xx, tol, rx) # one eigendecomposition of S_xx serves the perception problem and the whitened score
-    pu = (
-        _perception_from(wq, S_xy, exact=mode == "paper")
-        if backend == "torch"
-        else perception_subspace(S_xx, S_xy, tol=tol, ridge=rx, backend=backend)
-    )
+    pu = _perception_from(wq, S_xy,
+                          exact=mode == "paper") if backend == "torch" else perception_subspace(S_xx, S_xy,
+                                                                                                tol=tol,
+                                                                                                ridge=rx,
+                                                                                                backend=backend)
     pv = next_token_subspace(S_cc, S_ch, tol=tol, ridge=ridge, backend=backend)
     if pu.rank == 0:
         raise ValueError("S_xy is zero (or numerically zero): there is no perception subspace; check the labels")
@@ -361,8 +362,9 @@ def ntps_curve(S_xx, # [L+1, d, d] or [d, d]; or an object with attributes S_xx,
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="S_xx is singular") # warned once above
         for l in tqdm(layers, desc="NTPS per layer", disable=not progress or len(layers) < 2, leave=False):
-            try: frames.append(layer_curve(*(m_[l] for m_ in mats), ks, mode=mode,
-                                           features=None if F is None else F[:, l],
+            try:
+                frames.append(layer_curve(*(m_[l] for m_ in mats), ks, mode=mode,
+                                          features=None if F is None else F[:, l],
                                            labels=labels, n_texts=n_texts, **kwargs).assign(layer=l))
             except ValueError as e: raise ValueError(f"layer {l}: {e}") from None
     df = pd.concat(frames, ignore_index=True)

@@ -73,10 +73,9 @@ def batch_moments(hidden_states,
     hs = getattr(hidden_states, "hidden_states", hidden_states)
     if isinstance(hs, torch.Tensor):
         if hs.ndim != 4: raise ValueError(f"hidden_states must have shape [L+1, B, T, d], got {tuple(hs.shape)}")
-    elif not isinstance(hs,
-                        (tuple, list)):
-        raise TypeError(f"hidden_states must be a tensor, a tuple of tensors or a model output, "
-                        f"got {type(hs).__name__}")
+    elif not isinstance(hs, (tuple, list)):
+        raise TypeError(f"hidden_states must be a tensor, a tuple of tensors or a model output, got "
+                        f"{type(hs).__name__}")
     elif len(hs) == 0: raise ValueError("hidden_states is an empty sequence")
     Lp, (B, T, d) = len(hs), hs[0].shape
     m = _check_mask(attention_mask, B, T).to(hs[0].device)
@@ -248,9 +247,12 @@ class MomentAccumulator:
 
     def _refuse_if_compact(self, what:str):
         if self.compact:
-            raise ValueError(f"cannot {what}: this accumulator was loaded from a compact moment file, whose S_ch is "
-                             "a stand-in with the same S_ch S_chᵀ (enough to score, not to add more texts); keep the "
-                             "full file (`save(compact=False)`, the default) to extend or merge")
+            raise ValueError(
+                f"cannot {what}: this accumulator was loaded from a compact moment file, whose S_ch is a "
+                f"stand-in with the same S_ch S_chᵀ "
+                "(enough to score, not to add more texts); keep the full file (`save(compact=False)`, the "
+                "default) to extend or merge"
+            )
 
 # %% ../nbs/03_stats.ipynb #28596c97
 @patch
@@ -318,20 +320,12 @@ def moments(self:MomentAccumulator,
         raise ValueError("the accumulator is empty: call update() with at least one batch first")
     s, n = self.sums, self.n
     meta = self.meta | dict(context=self.context, n_tokens=self.n_tokens, layers=self.layer_ids, centered=False)
-    m = Moments(
-        S_xx=s["S_xx"] / n,
-        S_xy=s["S_xy"] / n,
-        S_cc=s["S_cc"] / n,
-        S_ch=s["S_ch"] / n,
-        n=n,
-        n_pairs=self.n_pairs,
-        meta=meta | (dict(layout="compact") if self.compact else {}),
-        mean_x=s["sum_x"] / n,
-        mean_y=s["sum_y"] / n,
-        mean_c=s["sum_c"] / n,
-        mean_h=s["sum_h"] / n,
-        mean_h_frame=None if self.sum_h_frame is None else self.sum_h_frame / n,
-    )
+    m = Moments(S_xx=s["S_xx"] / n, S_xy=s["S_xy"] / n, S_cc=s["S_cc"] / n, S_ch=s["S_ch"] / n, n=n,
+                n_pairs=self.n_pairs,
+                meta=meta | (dict(layout="compact") if self.compact else {}), mean_x=s["sum_x"] / n,
+                mean_y=s["sum_y"] / n,
+                mean_c=s["sum_c"] / n, mean_h=s["sum_h"] / n,
+                mean_h_frame=None if self.sum_h_frame is None else self.sum_h_frame / n)
     return m.centered() if center else m
 
 # %% ../nbs/03_stats.ipynb #794f8fe4
@@ -368,14 +362,10 @@ def all_reduce(self:MomentAccumulator, group=None) -> MomentAccumulator:
     self._refuse_if_compact("all-reduce")
     if self.sums is None:
         raise ValueError("cannot all-reduce an empty accumulator: every rank needs at least one batch")
-    flat = torch.cat(
-        [self.sums[k].flatten() for k in _SUMS]
-        + [
-            torch.tensor(
-                [self.n, self.n_pairs, self.n_tokens], dtype=torch.float64, device=self.sums["S_xx"].device
-            )
-        ]
-    )
+    flat = torch.cat([self.sums[k].flatten() for k in _SUMS] + [torch.tensor([self.n, self.n_pairs,
+                                                                              self.n_tokens],
+                                                                              dtype=torch.float64,
+                                                                              device=self.sums["S_xx"].device)])
     dist.all_reduce(flat, op=dist.ReduceOp.SUM, group=group)
     i = 0
     for k in _SUMS:

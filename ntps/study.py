@@ -255,17 +255,10 @@ def study_one(model, tokenizer, # a loaded causal LM and its tokenizer
     t0 = time.perf_counter()
     ytr, yte, C = np.asarray(ds.train_labels), np.asarray(ds.test_labels), ds.n_classes
     lays = _study_layers(model, config.layers)
-    kw = dict(
-        batch_size=config.batch_size,
-        max_length=config.max_length,
-        exclude_bos=config.exclude_bos,
-        device=config.device,
-        progress=progress,
-        num_classes=C,
-        layers=lays,
-        sums_device=config.sums_device,
-        moment_dtype=getattr(torch, config.moment_dtype),
-    )
+    kw = dict(batch_size=config.batch_size, max_length=config.max_length, exclude_bos=config.exclude_bos,
+              device=config.device,
+              progress=progress, num_classes=C, layers=lays, sums_device=config.sums_device,
+              moment_dtype=getattr(torch, config.moment_dtype))
     mom, Ftr = collect_moments(model, tokenizer, list(ds.train_texts), ytr, keep_features=True,
                                meta=dict(dataset=ds.name, split="train"), **kw)
     _, Fte = collect_moments(model, tokenizer, list(ds.test_texts), yte, keep_features=True, **kw)

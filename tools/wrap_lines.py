@@ -190,21 +190,21 @@ def _split_semicolons(line: str) -> list[str] | None:
     return [ind + p for p in parts if p]
 
 
-def _break_at_comma(line: str, target: int) -> list[str] | None:
-    "Break after the last comma (inside brackets) that fits, the rest aligned under the bracket's first item."
-    stack, best = [], None
+def _break_at_comma(line: str, target: int) -> list[list[str]]:
+    "Breaks after a comma that fits, best first: the shallowest (a comma of a bracket opened above counts as the"
+    " shallowest), then the last; the rest aligned under the bracket's first item (or at this line's indent)."
+    ind = len(line) - len(line.lstrip())
+    stack, found = [], []
     for t in _tokens(line):
         if t.type == tokenize.OP and t.string in "([{": stack.append(t.end[1])
         elif t.type == tokenize.OP and t.string in ")]}":
             if stack: stack.pop()
-        elif t.type == tokenize.OP and t.string == "," and stack and t.end[1] <= target:
+        elif t.type == tokenize.OP and t.string == "," and t.end[1] <= target:
             rest = line[t.end[1]:].strip()
-            if rest and not rest.startswith("#") and not rest.startswith((")", "]", "}")):
-                key = (-len(stack), t.end[1]) # the shallowest comma that fits, then the last one
-                if best is None or key > best[0]: best = (key, t.end[1], stack[-1])
-    if best is None or best[2] >= best[1]: return None
-    _, cut, col = best
-    return [line[:cut].rstrip(), " " * col + line[cut:].strip()]
+            if not rest or rest.startswith(("#", ")", "]", "}")): continue
+            col = stack[-1] if stack else ind
+            if col < t.end[1]: found.append(((-len(stack) if stack else 1, t.end[1]), t.end[1], col))
+    return [[line[:cut].rstrip(), " " * col + line[cut:].strip()] for _, cut, col in sorted(found, reverse=True)]
 
 
 def _same(a: str, b: str) -> bool:
@@ -231,10 +231,11 @@ def wrap_source(src: str, limit: int, target: int) -> tuple[str, list[str]]:
                 col = params[no]
                 wrapped = textwrap.wrap(comment, max(30, target - col - 2)) or [comment]
                 cands.append([" " * col + "# " + w for w in wrapped] + [code])
-            if whole: cands += [_split_header(line), _split_semicolons(line)]
+            cands.append(_split_header(line))
+            if whole: cands.append(_split_semicolons(line))
             if comment and code.strip() and len(code) <= limit and no not in params and not returns:
                 cands.append(_comment_above(line, target))
-            cands += [_break_at_comma(line, target), _split_strings(line, target, whole)]
+            cands += _break_at_comma(line, target) + [_split_strings(line, target, whole)]
             if whole: cands.append(_format_line(line, target))
             new = None
             for c in cands:
