@@ -336,11 +336,9 @@ class LoraRun:
     def __repr__(self):
         k = max(1, len(self.losses) // 10)
         v = f", best val loss {self.val_losses.min():.4g} at step {self.best_step}" if len(self.val_losses) else ""
-        return (
-            f"LoraRun({'LoRA' if self.config.adapt else 'head only'}, steps={len(self.losses)}, loss "
-            f"{self.losses[:k].mean():.4g} → "
-            f"{self.losses[-k:].mean():.4g} (first/last {k} steps){v}, {self.seconds_per_step * 1e3:.1f} ms/step)"
-        )
+        return (f"LoraRun({'LoRA' if self.config.adapt else 'head only'}, steps={len(self.losses)}, loss "
+                f"{self.losses[:k].mean():.4g} → {self.losses[-k:].mean():.4g} (first/last {k} steps){v}, "
+                f"{self.seconds_per_step * 1e3:.1f} ms/step)")
     @property
     def final_loss(self) -> float:
         "Mean training loss over the last 10% of the steps run."
@@ -381,11 +379,9 @@ def _step_inputs(clf, tokenizer, texts, cfg, dev, progress, inputs=None, feature
     if cfg.top_blocks is None:
         return lambda idx: clf(**encode(tokenizer, [texts[i] for i in idx], cfg.max_length, dev))
     start = n_blocks(base) - cfg.top_blocks
-    states = (
-        block_inputs(base, tokenizer, texts, start, max_length=cfg.max_length, device=dev, progress=progress)
-        if inputs is None
-        else (inputs if isinstance(inputs, TokenEmbeddings) else list(inputs))
-    )
+    if inputs is None:
+        states = block_inputs(base, tokenizer, texts, start, max_length=cfg.max_length, device=dev, progress=progress)
+    else: states = inputs if isinstance(inputs, TokenEmbeddings) else list(inputs)
     if len(states) != len(texts):
         raise ValueError(f"inputs must hold one tensor per text ({len(texts)}), got {len(states)}")
     top = TopBlocks(clf.lm, start)
@@ -437,18 +433,9 @@ def train_lora(model:nn.Module, # causal LM (modified in place: adapters are inj
             vl, vy = F.cross_entropy(lg, y[va].to(dev)).item(), y[va].to(dev)
             checks.append((step, vl, (lg.argmax(-1) == vy).double().mean().item()))
             if vl < best[0]:
-                best, bad = (
-                    (
-                        vl,
-                        {
-                            n: p.detach().clone()
-                            for n, p in clf.named_parameters()
-                            if p.requires_grad and (cfg.adapt or n.startswith("head."))
-                        },
-                        step,
-                    ),
-                    0,
-                )
+                keep = {n: p.detach().clone() for n, p in clf.named_parameters()
+                        if p.requires_grad and (cfg.adapt or n.startswith("head."))}
+                best, bad = (vl, keep, step), 0
             else: bad += 1
             clf.train()
         clf.train()
@@ -589,11 +576,8 @@ def lora_benchmark(model:nn.Module, # the frozen causal LM (not modified: adapte
         with torch.no_grad(): ctl_ok = (ctl.classifier.head(Fte.to(dev)).argmax(-1).cpu() == yt).numpy()
         hp = head_probe(Ftr, ytr, Fte, yte, HeadProbeConfig(seed=s), n_classes=C)
         acc = lambda ok: float(ok.mean())
-        flags = run.problems() + (
-            [f"lora_acc {acc(lora_ok):.3f} is not above chance 1/C = {1 / C:.3f}"]
-            if acc(lora_ok) <= 1 / C
-            else []
-        )
+        chance = [f"lora_acc {acc(lora_ok):.3f} is not above chance 1/C = {1 / C:.3f}"] if acc(lora_ok) <= 1 / C else []
+        flags = run.problems() + chance
         n01, n10, p = _mcnemar(lora_ok, lr_ok)
         m01, m10, q = _mcnemar(lora_ok, ctl_ok)
         rows.append(dict(dataset=ds.name, seed=s, n_train=len(ytr), n_test=len(yte), n_classes=C,

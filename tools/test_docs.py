@@ -311,6 +311,8 @@ def self_check(driver, tmp:Path) -> list[str]:
         f.write_text(f.read_text().replace("</code></h1>", "</code> (edited)</h1>", 1).replace(
             "<footer>", "<pre>#| export\nhidden_function_xyz = 'not for readers'\n    exported_body_line = x * 12345</pre><footer>", 1)
             .replace('<span class="nf">f</span>', '<span class="nf">g</span>'))
+        # a later mtime: an edit within the same second as the first load would get a 304 (the cached, good page)
+        os.utime(f, (time.time() + 10, time.time() + 10))
         got["plots.html (edited)"] = check_page(driver, base, pages[1], pages, tmp/"site", failures, tmp/"shot.png")
     finally: srv.shutdown(); srv.server_close()
     for name in ("index.html", "plots.html"):
