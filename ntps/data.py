@@ -423,10 +423,13 @@ def read_table(path:str|Path # a .csv, .tsv, .json, .jsonl, .parquet file (optio
     if ext not in readers:
         raise ValueError(f"cannot read {p.name}: the extension must be .csv, .tsv, .json, .jsonl or .parquet "
                          f"(optionally .gz)")
-    try: return readers[ext]()
+    try: df = readers[ext]()
+    except pd.errors.EmptyDataError: raise ValueError(f"{p}: the file is empty (no header, no rows)") from None
     except UnicodeDecodeError as e:
         raise ValueError(f"{p}: not UTF-8 text (byte {e.object[e.start:e.start + 1]!r} at offset {e.start}); "
                          f"re-save it as UTF-8, e.g. `iconv -f latin1 -t utf-8 {p.name} > fixed{p.suffix}`") from None
+    if len(df) == 0: raise ValueError(f"{p}: the table has no rows")
+    return df
 
 # %% ../nbs/07_data.ipynb #f3a0c22d
 def load_file(path:str|Path, # the data file (all rows, or the training rows when `test` is given)

@@ -311,6 +311,10 @@ def collect_moments(model, # an `AutoModelForCausalLM` (module), or a hub id / l
                          f"no score), got {len(texts)}")
     Y, kind, C = _prepare_labels(labels, len(texts), num_classes)
     ids, skip, n_trunc = _tokenize(tokenizer, texts, max_length, exclude_bos, exclude_first)
+    n_pos = getattr(getattr(model, "config", None), "max_position_embeddings", None)
+    if isinstance(n_pos, int) and len(ids.lengths) and int(ids.lengths.max()) > n_pos:
+        raise ValueError(f"max_length={max_length}: texts of up to {int(ids.lengths.max())} tokens exceed the model's "
+                         f"{n_pos} positions; use max_length {n_pos} or less")
     _check_pairs(texts, ids, skip)
     if n_trunc:
         warnings.warn(f"{n_trunc} of {len(texts)} texts were longer than max_length={max_length} tokens and "

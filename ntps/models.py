@@ -188,6 +188,8 @@ def load_model(name_or_path:str|Path,
      "via transformers.")
     from transformers import AutoModelForCausalLM, AutoTokenizer
     if device is not None and device_map is not None: raise ValueError("pass device or device_map, not both")
+    if device is not None and str(device).startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError(f"device {str(device)!r}: no CUDA device is available here; leave it unset or use 'cpu'")
     kind, src = _resolve(name_or_path)
     mkw = dict(kwargs, **({} if device_map is None else dict(device_map=device_map)))
     tkw = {}
