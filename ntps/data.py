@@ -257,6 +257,14 @@ def _warn_one_split(ds:TextDataset):
             warnings.warn(f"{ds.name}: class(es) {only[:5]} appear only in the {s} split (none in {o}); "
                           f"scores and probes cannot learn or test them", stacklevel=3)
 
+def _warn_overlap(ds:TextDataset):
+    "Warn when test texts also appear in train: a probe's accuracy on them measures memory, not transfer."
+    seen = set(ds.train_texts)
+    dup = [t for t in ds.test_texts if t in seen]
+    if dup:
+        warnings.warn(f"{ds.name}: {len(dup)} of {len(ds.test_texts)} test texts also appear in train (e.g. "
+                      f"{dup[0][:60]!r}); test accuracy on them measures memory, not transfer: drop duplicates "
+                      "before splitting", stacklevel=3)
 
 # %% ../nbs/07_data.ipynb #6757165f
 def from_frames(train:pd.DataFrame, # raw training rows (or all rows when `test` is None)
@@ -288,6 +296,7 @@ def from_frames(train:pd.DataFrame, # raw training rows (or all rows when `test`
     ds = TextDataset(name, tuple(map(fix, tr.text)), ytr, tuple(map(fix, te.text)), yte, cl,
                      dict(meta or {}, split=split if test is None else "given", seed=seed), key)
     _warn_one_split(ds)
+    _warn_overlap(ds)
     return ds
 
 # %% ../nbs/07_data.ipynb #46266d84
