@@ -4,11 +4,12 @@
 
 # %% ../nbs/16_cli.ipynb #a2bafab4
 from __future__ import annotations
-import argparse, json, logging, os, sys, time, traceback, typing, warnings
+import argparse, logging, os, sys, time, traceback, typing, warnings
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal, Sequence
-from .store import atomic_dir, slug, write_table, write_text # no torch, numpy or pandas: `--help` stays fast
+# no torch, numpy or pandas: `--help` stays fast
+from .store import atomic_dir, slug, write_json, write_table, write_text
 from . import MAX_TRAIN, MAX_TEST, MAX_LENGTH, BATCH_SIZE # one set of defaults for every command and `StudyConfig`
 
 # %% auto #0
@@ -270,7 +271,7 @@ def probe(model:str, dataset:str,
         hp = head_probe(Ftr, ytr, Fte, yte, config=HeadProbeConfig(epochs=head_epochs, seed=seed), n_classes=C)
         info |= dict(linear_acc=hp.linear_acc, head_train_acc=hp.train_acc)
     for f in (["csv", "parquet"] if format == "both" else [format]): write_table(tab, out / f"probes.{f}")
-    write_text(json.dumps(info, indent=1), out / "head.json")
+    write_json(info, out / "head.json")
     if not quiet:
         last, best = tab.iloc[-1], tab.loc[tab.layer == info["best_layer"]].iloc[0]
         hp = f"; head probe linear_acc {info['linear_acc']:.3f}" if head else ""
@@ -317,7 +318,7 @@ def lora(model:str, dataset:str,
                n_classes=ds.n_classes, **scores, **gains, lora_gain=gains["gain_vs_paper_head"],
                mcnemar_logreg_p=float(b.mcnemar_logreg_p), converged=ok, flag=b.flag, steps_run=int(b.lora_steps),
                best_step=int(b.lora_best_step), seconds_per_step=float(b.lora_s_per_step), config=dict(vars(cfg)))
-    write_text(json.dumps(res, indent=1, default=str), out / "lora.json")
+    write_json(res, out / "lora.json")
     losses = pd.DataFrame(dict(step=np.arange(1, len(run.losses) + 1), loss=run.losses, lr=run.lrs))
     write_table(losses, out / "losses.csv")
     if not quiet:
@@ -469,7 +470,7 @@ def run_pipeline(model:str, # bundled name (`smollm2-135m`), hub id `org/name`, 
                 linear_acc=float(last.linear_acc) if "linear_acc" in res else None,
                 headline=headline(res, ds.n_classes),
                 settings=dict(max_length=max_length, batch_size=batch_size, exclude_bos=exclude_bos, seed=seed))
-    write_text(json.dumps(info, indent=1), outp / "run.json")
+    write_json(info, outp / "run.json")
     if not quiet:
         print(
             f"wrote {outp} ({time.perf_counter() - t0:.0f} s): {ds.name}, {info['n_train']} training and "

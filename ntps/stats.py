@@ -4,14 +4,14 @@
 
 # %% ../nbs/03_stats.ipynb #5d66f915
 from __future__ import annotations
-import json, math
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Sequence
 import torch
 from fastcore.basics import patch
 from . import __version__
-from .store import atomic_write, tensors_digest
+from .store import atomic_write, tensors_digest, write_json
 
 # %% auto #0
 __all__ = ['Context', 'MERGE_KEYS', 'batch_moments', 'reference_moments', 'Moments', 'MomentAccumulator', 'moments_file_bytes']
@@ -488,7 +488,7 @@ def save(self:MomentAccumulator,
     header = {"ntps": text, "ntps_sha256": tensors_digest(tensors, text)}
     atomic_write(path, lambda p: save_file(tensors, str(p), metadata=header)) # the commit point
     # for people; `load` ignores it
-    atomic_write(path.with_suffix(".json"), lambda p: p.write_text(json.dumps(meta, indent=1)))
+    write_json(meta, path.with_suffix(".json"))
     return path
 
 

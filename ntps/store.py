@@ -127,17 +127,20 @@ def texts_fingerprint(texts:Sequence[str], # N texts
     return h.hexdigest()[:16]
 
 # %% ../nbs/02_store.ipynb #5f0e0023
+def _hash_tensor(h, name:str, t):
+    "Feed one tensor to the hash `h`: its name, dtype and shape, then all its bytes (copied to the CPU)."
+    import torch
+    t = t.detach().cpu().contiguous()
+    h.update(f"{name}|{t.dtype}|{tuple(t.shape)}|".encode())
+    if t.numel(): h.update(t.reshape(-1).view(torch.uint8).numpy().data)
+
 def tensors_digest(tensors:dict, # name → tensor
                    header:str="", # text covered by the digest too (e.g. a file's JSON header)
                   ) -> str: # 64 hex digits
     ("SHA-256 over a header text and the names, dtypes, shapes and bytes of `tensors` (copied to the CPU), in "
      "name order.")
-    import torch
     h = hashlib.sha256(header.encode())
-    for k in sorted(tensors):
-        t = tensors[k].detach().cpu().contiguous()
-        h.update(f"{k}|{t.dtype}|{tuple(t.shape)}|".encode())
-        if t.numel(): h.update(t.reshape(-1).view(torch.uint8).numpy().data)
+    for k in sorted(tensors): _hash_tensor(h, k, tensors[k])
     return h.hexdigest()
 
 def weights_hash(model, # any torch module (a causal LM, a PEFT model, …)
@@ -148,12 +151,9 @@ def weights_hash(model, # any torch module (a causal LM, a PEFT model, …)
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     h = hashlib.sha256()
     for name, t in model.state_dict().items():
-        h.update(f"{name}|{t.dtype}|{tuple(t.shape)}|".encode())
         if t.device.type == "meta": # offloaded (device_map) weights have no bytes here
-            h.update(b"<meta>")
-            continue
-        t = t.detach().cpu().contiguous()
-        if t.numel(): h.update(t.reshape(-1).view(torch.uint8).numpy().data)
+            h.update(f"{name}|{t.dtype}|{tuple(t.shape)}|<meta>".encode())
+        else: _hash_tensor(h, name, t)
     return h.hexdigest()[:16]
 
 # %% ../nbs/02_store.ipynb #5f0e0025

@@ -4,7 +4,7 @@
 
 # %% ../nbs/13_study.ipynb #0cf29893
 from __future__ import annotations
-import gc, json, logging, os, re, tempfile, time, tomllib, warnings
+import gc, json, os, tempfile, time, tomllib, warnings
 from types import SimpleNamespace
 from dataclasses import dataclass, field, fields, asdict, replace
 from pathlib import Path
@@ -428,8 +428,7 @@ def _clear_study(out:Path):
 # %% ../nbs/13_study.ipynb #c0f1000d
 def _read_plan(f:Path) -> dict|None:
     "The plan in a study folder's `config.json`, or None when the file is not one (a model's `config.json`, empty, …)."
-    try: old = json.loads(f.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError): return None
+    old = read_json(f)
     if not isinstance(old, dict) or "max_train" not in old: return None
     return old if all(isinstance(old.get(k), list) for k in ("models", "datasets")) else None
 
