@@ -18,6 +18,12 @@ still built so that the browser test (`tools/test_docs.py`) can check them.
 * MathJax 3 (SVG output, one self-contained file) is copied into the site. It is fetched once from the npm registry
   with `npm pack` into a cache and checked against a pinned hash; it is never committed.
 * The site is built in a temporary folder next to `--out` and renamed into place.
+* Layout (checked by `tools/test_docs.py` at 1280 px and on a 390-px phone): a table scrolls sideways in its own box
+  and never breaks a word or a number; code of cells and signatures wraps with a hanging indent; a formula wider than
+  its paragraph scrolls in its own box; at most `NARROW` px wide, the sidebar is a closed list above the page.
+* `show_doc` signatures: the `[`name`](url)` links and backticks nbdev leaves in docments comments become links and
+  plain names, and a parameter without annotation whose default is `None` is shown as written (`x=None`), not as
+  `x:NoneType=None`.
 """
 from __future__ import annotations
 import base64, concurrent.futures as cf, hashlib, html, json, multiprocessing, os, re, shutil, subprocess, sys, tarfile, tempfile
@@ -25,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat, yaml
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, NavigableString, Tag
 from fastcore.script import call_parse
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -136,6 +142,14 @@ _re_esc_dollar = re.compile(r"(?<!\\)\\\$")
 
 def _md(src:str) -> str: return _re_esc_dollar.sub(DOLLAR, _re_pandoc_attr.sub(r"[\1](\2)", src))
 
+_re_fence = re.compile(r"^```python\n.*?^```", re.M | re.S)
+
+def clean_signature(md:str) -> str:
+    """`show_doc` markdown without the `:NoneType` fastcore's docments gives a parameter that has no annotation and
+    the default `None` (it takes `type(default)` as the type); such a parameter is shown as written, `name=None`.
+    An annotated one (`n:int|None=None`) keeps its annotation."""
+    return _re_fence.sub(lambda m: re.sub(r"(?<=\w):NoneType(?==None\b)", "", m.group(0)), md)
+
 def quarto_cells(nb):
     "The cells of a processed notebook as Quarto shows them; `output: asis` markdown becomes a markdown cell."
     from nbformat.v4 import new_markdown_cell
@@ -149,7 +163,7 @@ def quarto_cells(nb):
         if opts.get("output") == "asis":
             for o in c.outputs:
                 md = o.get("data", {}).get("text/markdown")
-                if md: cells.append(new_markdown_cell(_md(md), metadata={"showdoc": True}))
+                if md: cells.append(new_markdown_cell(_md(clean_signature(md)), metadata={"showdoc": True}))
             continue
         c.source = code
         if opts.get("echo") == "false" or not code.strip(): c.metadata.setdefault("transient", {})["remove_source"] = True
@@ -191,12 +205,35 @@ def fetch_mathjax(cache:Path) -> Path:
     except OSError: shutil.rmtree(tmp) # another build unpacked it first
     return js
 
-_MATHJAX_CONFIG = """window.MathJax = {
+# An inline formula wider than its paragraph (a phone) gets the class `mjx-wide`: shown on its own line, scrolling
+# sideways in its own box; the page itself never does.
+_MATHJAX_CONFIG = """function ntpsWideMath() {
+  for (const m of document.querySelectorAll('mjx-container:not([display="true"])')) {
+    m.classList.remove('mjx-wide');
+    let blk = m.parentElement;
+    while (blk.parentElement && getComputedStyle(blk).display.startsWith('inline')) blk = blk.parentElement;
+    const b = blk.getBoundingClientRect(), pad = parseFloat(getComputedStyle(blk).paddingRight) || 0;
+    if (m.getBoundingClientRect().right > b.right - pad + 1) m.classList.add('mjx-wide');
+  }
+}
+window.MathJax = {
   tex: {inlineMath: [['$', '$'], ['\\\\(', '\\\\)']], displayMath: [['$$', '$$'], ['\\\\[', '\\\\]']],
         processEscapes: true, processEnvironments: true},
   options: {skipHtmlTags: ['script', 'noscript', 'style', 'textarea', 'pre', 'code'], enableMenu: false},
-  svg: {fontCache: 'global'}
+  svg: {fontCache: 'global'},
+  startup: {pageReady: () => MathJax.startup.defaultPageReady().then(() => {
+    ntpsWideMath();
+    let t; window.addEventListener('resize', () => { clearTimeout(t); t = setTimeout(ntpsWideMath, 100); });
+  })}
 };"""
+
+# The sidebar's list of pages is a <details>: open beside the page on a wide screen, closed above it on a narrow one
+# (the page comes first; a tap opens the list). Without JavaScript it stays open.
+NARROW = 900 # px: at most this wide, the sidebar sits above the page, closed
+_NAV_JS = f"""(function () {{
+  const d = document.getElementById('nav-pages'), m = matchMedia('(max-width: {NARROW}px)');
+  const f = () => {{ d.open = !m.matches; }}; f(); m.addEventListener('change', f);
+}})();"""
 
 # ---------------------------------------------------------------------------------------------------------------
 # HTML
@@ -215,6 +252,59 @@ def _exporter():
 
 def _rel(href:str, page:Page) -> str: return os.path.relpath(href, os.path.dirname(page.href) or ".").replace(os.sep, "/")
 
+_re_comment_md = re.compile(r"\[`?([^\]`]+)`?\]\(([^)\s]+)\)|`([^`\n]+)`") # [`name`](url), [text](url) or `name`
+
+def comment_markup(soup, pre) -> int:
+    """Markdown left in the comments of a code block of a markdown cell (the docments of a `show_doc` signature:
+    nbdev links every backticked name as `[`name`](url)`, which the code block shows as typed) made HTML: links
+    become links, backticks are dropped around a name that is then set upright. The number of marks replaced."""
+    n = 0
+    for span in pre.select("span.c1, span.c, span.cm"):
+        text = span.get_text()
+        if not _re_comment_md.search(text): continue
+        new, pos = [], 0
+        for m in _re_comment_md.finditer(text):
+            new.append(soup.new_string(text[pos:m.start()]))
+            if m.group(2):
+                a = soup.new_tag("a", href=m.group(2))
+                a.string = m.group(1)
+                new.append(a)
+            else:
+                name = soup.new_tag("span", attrs={"class": "cm-name"})
+                name.string = m.group(3)
+                new.append(name)
+            pos, n = m.end(), n + 1
+        new.append(soup.new_string(text[pos:]))
+        span.clear()
+        for x in new:
+            if str(x): span.append(x)
+    return n
+
+def code_lines(soup, pre):
+    """Each line of a highlighted code block in its own `span.line`, its indentation in `--i` (characters), so that
+    the stylesheet can wrap a long line with a hanging indent (continuation lines 4 characters in from the line's
+    own indentation). The text of the block is unchanged (copying it gives the same code)."""
+    lines, cur = [], []
+    for node in list(pre.contents):
+        node.extract()
+        text = node.get_text() if isinstance(node, Tag) else str(node)
+        for j, part in enumerate(text.split("\n")):
+            if j: lines.append((cur, True)); cur = []
+            if not part: continue
+            if isinstance(node, Tag):
+                t = soup.new_tag(node.name, attrs=dict(node.attrs))
+                t.string = part
+            else: t = NavigableString(part)
+            cur.append(t)
+    if cur: lines.append((cur, False))
+    for nodes, newline in lines:
+        text = "".join(x.get_text() if isinstance(x, Tag) else str(x) for x in nodes)
+        indent = len(text) - len(text.lstrip(" "))
+        span = soup.new_tag("span", attrs={"class": "line", "style": f"--i:{indent}"} if indent else {"class": "line"})
+        for x in nodes: span.append(x)
+        if newline: span.append("\n")
+        pre.append(span)
+
 def _postprocess(body:str, page:Page, pages:list[Page], site:dict) -> tuple[str, list[str]]:
     "Literal dollars, links between notebooks and to the doc site made relative, remote images replaced; warnings."
     soup, warns = BeautifulSoup(body, "html.parser"), []
@@ -227,6 +317,10 @@ def _postprocess(body:str, page:Page, pages:list[Page], site:dict) -> tuple[str,
             span.string = "$"
             new += [span, soup.new_string(part)]
         s.replace_with(*new)
+    for pre in soup.select("div.highlight > pre"):
+        if pre.find_parent(class_="output_area"): continue # outputs keep their lines and scroll (tables, logs)
+        code_lines(soup, pre)
+        if pre.find_parent(class_="text_cell_render"): comment_markup(soup, pre)
     by_nb = {p.src.resolve(): p for p in pages}
     hrefs = {p.href for p in pages}
     base = site["doc_url"].rstrip("/") + "/"
@@ -258,7 +352,7 @@ def _sidebar(page:Page, pages:list[Page], toc:list[tuple[str, str, str]]) -> str
             if section is not None: out.append("</ul>")
             section = p.section
             if section: out.append(f'<div class="sidebar-section">{html.escape(section)}</div>')
-            out.append("<ul>")
+            out.append('<ul class="pages">')
         cls = ' class="active"' if p is page else ""
         out.append(f'<li><a href="{_rel(p.href, page)}"{cls}>{_inline_md(p.title)}</a>')
         if p is page and toc:
@@ -329,7 +423,10 @@ def render_page(page:Page, pages:list[Page], site:dict, exporter=None) -> tuple[
 <body>
 <nav id="sidebar">
 <a class="site-title" href="{_rel('index.html', page)}">{html.escape(site["title"])}</a>
+<details id="nav-pages" open><summary>Pages and contents</summary>
 {_sidebar(page, pages, toc)}
+</details>
+<script>{_NAV_JS}</script>
 </nav>
 <main id="content">
 <header id="title-block-header"><h1 class="title">{_inline_md(page.title)}</h1>{desc}</header>
@@ -356,7 +453,9 @@ a { color: var(--accent); text-decoration: none; } a:hover { text-decoration: un
 #sidebar ul.toc { padding-left: .8rem; border-left: 2px solid #dee2e6; margin: .3rem 0 .5rem .2rem; font-size: .85rem; }
 #sidebar ul.toc li.toc-h3 { padding-left: .8rem; }
 #sidebar .sidebar-section { margin-top: .8rem; font-weight: 600; text-transform: capitalize; color: #6c757d; }
-#content { margin-left: var(--sidebar); max-width: 60rem; min-width: 0; padding: 1.5rem 2.5rem 3rem; overflow-wrap: anywhere; }
+#sidebar summary { display: none; }
+#content { margin-left: var(--sidebar); max-width: 60rem; min-width: 0; padding: 1.5rem 2.5rem 3rem;
+           overflow-wrap: break-word; }
 header h1.title { font-size: 2.2rem; margin: .5rem 0 .3rem; }
 p.description { font-style: italic; font-size: 1.25rem; opacity: .7; margin-top: 0; }
 h1, h2, h3, h4 { line-height: 1.25; margin-top: 1.6rem; }
@@ -364,6 +463,13 @@ h1, h2, h3, h4 { line-height: 1.25; margin-top: 1.6rem; }
 h1:hover .anchor-link, h2:hover .anchor-link, h3:hover .anchor-link, h4:hover .anchor-link { visibility: visible; }
 .cell { margin-bottom: 1rem; }
 .input_area pre, .output_area pre { margin: 0; padding: .6rem .8rem; overflow-x: auto; font-size: .86rem; line-height: 1.45; }
+/* code (cells and signatures) wraps inside its box: a long line continues 4 characters in from its own indentation,
+   at most half the box in (deep indents on a phone) */
+.highlight pre { white-space: pre-wrap; overflow-wrap: anywhere; container-type: inline-size; }
+.highlight pre .line { --hang: min(calc((var(--i, 0) + 4) * 1ch), 50cqw); display: block; padding-left: var(--hang);
+                       text-indent: calc(-1 * var(--hang)); }
+.highlight pre .c1 a, .highlight pre .c1 .cm-name { font-style: normal; }
+.highlight pre .cm-name { color: #333; }
 .input_area { background: var(--code-bg); border-radius: 4px; border: 1px solid #e9ecef; }
 .output_wrapper { margin: .25rem 0 0 .8rem; border-left: 2px solid lightsalmon; }
 .output_area { overflow-x: auto; }
@@ -375,25 +481,38 @@ code { font-size: .88em; background: var(--code-bg); padding: .1em .25em; border
 pre code { background: none; padding: 0; }
 a.doclink code { color: var(--accent); }
 blockquote { margin: 1rem 0; padding: .2rem 1rem; border-left: 4px solid #dee2e6; color: #555; }
+/* a table scrolls sideways in its own box; a cell never breaks a word or a number (output tables: one line a cell) */
 table { border-collapse: collapse; margin: .5rem 0; font-size: .88rem; display: block; max-width: 100%; overflow-x: auto; }
-th, td { border: 1px solid #dee2e6; padding: .25rem .55rem; text-align: right; }
+th, td { border: 1px solid #dee2e6; padding: .25rem .55rem; text-align: right; overflow-wrap: normal;
+         word-break: normal; }
+.output_area th, .output_area td { white-space: nowrap; }
 thead th { background: #f1f3f5; }
 .text_cell_render th, .text_cell_render td { text-align: left; }
 .dataframe tbody tr:nth-child(odd) { background: #fafafa; }
 .remote-img { display: inline-block; border: 1px dashed #aaa; padding: 0 .4rem; font-size: .8rem; color: #666; }
-mjx-container[display="true"] { overflow-x: auto; overflow-y: hidden; }
+mjx-container[display="true"], mjx-container.mjx-wide { overflow-x: auto; overflow-y: hidden; max-width: 100%; }
+mjx-container.mjx-wide { display: block; padding: .2rem 0; }
 footer { margin-top: 3rem; padding-top: .8rem; border-top: 1px solid #dee2e6; color: #6c757d; font-size: .85rem; }
 pre { overflow-x: auto; max-width: 100%; }
 .text_cell_render pre { background: var(--code-bg); padding: .6rem .8rem; border-radius: 4px; font-size: .86rem; }
-.text_cell_render td, .text_cell_render th { overflow-wrap: normal; }
 a.source-link { float: right; font-size: smaller; }
 .output_area, .output_subarea { max-width: 100%; min-width: 0; }
-@media (max-width: 900px) { #sidebar { position: static; width: auto; border-right: 0; border-bottom: 1px solid #dee2e6; }
-                             #content { margin-left: 0; padding: 1rem; } }
+@media (max-width: NARROWpx) {
+  /* the sidebar becomes a bar above the page: the site's name and a closed list of pages */
+  #sidebar { position: static; width: auto; border-right: 0; border-bottom: 1px solid #dee2e6; padding: .6rem 1rem;
+             display: flex; flex-wrap: wrap; align-items: baseline; gap: 0 1rem; }
+  #sidebar .site-title { margin: 0; }
+  #sidebar details { flex: 1 1 100%; }
+  #sidebar summary { display: list-item; cursor: pointer; color: var(--accent); padding: .3rem 0; }
+  #sidebar details[open] summary { margin-bottom: .4rem; }
+  #content { margin-left: 0; padding: 1rem; }
+  header h1.title { font-size: 1.7rem; }
+}
 """
 def site_css() -> str:
     from pygments.formatters import HtmlFormatter
-    return _SITE_CSS + HtmlFormatter(style="default").get_style_defs(".highlight") + "\n" + _ansi_css()
+    css = _SITE_CSS.replace("NARROWpx", f"{NARROW}px")
+    return css + HtmlFormatter(style="default").get_style_defs(".highlight") + "\n" + _ansi_css()
 
 def _ansi_css() -> str:
     "Colours for the `ansi-*` classes nbconvert gives to coloured stream and error output."
@@ -422,12 +541,29 @@ def fix_doclinks(site:Path):
             changed = True
         if changed: f.write_text(str(soup), encoding="utf-8")
 
+PLACEHOLDER_USER = "ntps-dev" # settings.ini's `user` until the repository is published (as in tools/add_colab.py)
+
 def _site_info(root:Path) -> dict:
     from nbdev.config import get_config
     cfg = get_config(path=root)
     title, url, lib = cfg.get("title") or cfg.lib_name, cfg.get("git_url", ""), cfg.lib_path
-    link = f'<a href="{html.escape(url)}">Source on GitHub</a>.' if url else ""
-    return dict(title=title, repo_link=link, lib=lib, doc_url=f'{cfg.get("doc_host", "")}{cfg.get("doc_baseurl", "")}')
+    published = cfg.get("user", "").strip() not in ("", PLACEHOLDER_USER)
+    link = f'<a href="{html.escape(url)}">Source on GitHub</a>.' if url and published else ""
+    return dict(title=title, repo_link=link, lib=lib, doc_url=f'{cfg.get("doc_host", "")}{cfg.get("doc_baseurl", "")}',
+                repo=url if published else "", dead_repo="" if published else url)
+
+def drop_dead_repo_links(site:Path, url:str):
+    """Until the repository is published, its address is a placeholder: unwrap every link into it (nbdev's
+    `source` links of each signature, links in prose), keeping the text, so the site has no dead link."""
+    if not url: return
+    for f in site.rglob("*.html"):
+        soup, changed = BeautifulSoup(f.read_text(encoding="utf-8"), "html.parser"), False
+        for a in soup.find_all("a", href=True):
+            if a["href"].startswith(url):
+                if a.get_text(strip=True).lower() == "source": a.decompose() # nbdev's per-signature link
+                else: a.unwrap()
+                changed = True
+        if changed: f.write_text(str(soup), encoding="utf-8")
 
 def build_docs(nbs:Path=ROOT/"nbs", # folder of the notebooks
                out:Path=ROOT/"_docs_offline", # the site; replaced as a whole once the new one is complete
@@ -462,6 +598,7 @@ def build_docs(nbs:Path=ROOT/"nbs", # folder of the notebooks
             if not quiet: print(f"{p.src.relative_to(nbs)} -> {p.href}  ({p.title})")
             for w in warns: print(f"  warning: {w}", file=sys.stderr)
         fix_doclinks(tmp)
+        drop_dead_repo_links(tmp, site["dead_repo"])
         (tmp/"pages.json").write_text(json.dumps([dict(notebook=p.src.relative_to(nbs).as_posix(), href=p.href, title=p.title,
                                                        description=p.description, built=p.proc is not None) for p in pages], indent=1))
         os.chmod(tmp, 0o755)

@@ -13,8 +13,14 @@ One check per page, and one for the Quarto configuration. A page passes when
 * the console has no error (no SEVERE log entry), and no `#|` directive or `#| hide` code is shown;
 * on API pages (notebooks with `#| export` cells), every public exported function or class shows nbdev's `show_doc`
   signature (`def name(...`) and no line of the exported source is shown;
-* the page does not scroll sideways at 1280 px (wide tables and code scroll inside their own box).
-A full-page screenshot of each page goes to `--shots`. Prints `N passed, M failed`; exits 1 on any failure.
+* the page does not scroll sideways at 1280 px (wide tables and code scroll inside their own box);
+* no table cell breaks its one word or number over several lines (its text is at most 1.6 lines tall), and no code
+  of a cell or a signature is wider than its box (it wraps), at 1280 px and on a 390-px phone;
+* on the phone (390 x 844, mobile viewport) the content starts in the top half of the first screen (the sidebar is
+  a closed list above it) and the page does not scroll sideways (wide formulas, tables and code scroll in their box).
+* `show_doc` signatures show no markdown in their comments (`[name](url)`, backticks) and no `:NoneType`;
+A full-page screenshot of each page at 1280 px, and one of its first screen on the phone, go to `--shots`.
+Prints `N passed, M failed`; exits 1 on any failure.
 """
 from __future__ import annotations
 import functools, http.server, os, re, shutil, sys, tempfile, threading, time
@@ -185,10 +191,90 @@ return {
   text: text,
   code: Array.from(main.querySelectorAll('pre')).map(p => p.textContent).join('\\n'),
   images: Array.from(document.images).map(i => ({src: i.getAttribute('src').slice(0, 60), w: i.naturalWidth})),
-  sidebar: Array.from(document.querySelectorAll('#sidebar > ul > li > a')).map(a => [a.getAttribute('href'), a.textContent]),
+  sidebar: Array.from(document.querySelectorAll('#sidebar ul.pages > li > a')).map(a => [a.getAttribute('href'), a.textContent]),
   scroll_x: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+  // markdown left in the comments of signatures (a name set upright, `.cm-name`, is code shown as code), `:NoneType`
+  sig_markup: Array.from(main.querySelectorAll('.text_cell_render pre')).flatMap(p => {
+    const c = p.cloneNode(true); c.querySelectorAll('.cm-name').forEach(e => e.remove());
+    const comments = Array.from(c.querySelectorAll('.c1, .c')).map(e => e.textContent).join('\\n');
+    return (comments.match(/\\[[^\\]\\n]+\\]\\([^)\\s]+\\)|`[^`\\n]+`/g) || [])
+      .concat(c.textContent.match(/\\w+:NoneType\\b/g) || []); }),
 };
 """
+
+# Layout at the current viewport: where the content starts, what makes the page scroll sideways, table cells whose one
+# word (or number) is broken over several lines, code of cells and signatures wider than its box.
+_LAYOUT_JS = """
+const vw = document.documentElement.clientWidth, vh = window.innerHeight;
+const main = document.querySelector('#content') || document.body;
+const clipped = el => { for (let e = el.parentElement; e && e !== document.body; e = e.parentElement)
+  if (getComputedStyle(e).overflowX !== 'visible') return true; return false; };
+const name = e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') +
+  (typeof e.className === 'string' && e.className.trim() ? '.' + e.className.trim().split(/\\s+/)[0] : '') +
+  (e.textContent.trim() ? ' "' + e.textContent.trim().slice(0, 30) + '"' : '');
+const wide = [];
+for (const e of document.body.querySelectorAll('*')) {
+  const r = e.getBoundingClientRect();
+  if (r.width && r.right > vw + 1 && !clipped(e) && !wide.some(w => w.contains(e))) wide.push(e);
+}
+const lineHeight = el => { const s = getComputedStyle(el), v = parseFloat(s.lineHeight);
+                           return isNaN(v) ? 1.2 * parseFloat(s.fontSize) : v; };
+let tables = 0, bad_tables = 0, bad_cells = 0; const cells = [];
+for (const t of main.querySelectorAll('table')) {
+  let bad = 0;
+  for (const c of t.querySelectorAll('td, th')) {
+    const text = c.textContent.trim();
+    if (!text || /\\s/.test(text) || c.querySelector('mjx-container, img, svg, table')) continue;
+    const r = document.createRange(); r.selectNodeContents(c);
+    const h = r.getBoundingClientRect().height, lh = lineHeight(c);
+    if (h > 1.6 * lh) {
+      bad++;
+      if (cells.length < 3)
+        cells.push(`'${text.slice(0, 24)}' ${Math.round(h)} px tall (lines of ${Math.round(lh)} px)`);
+    }
+  }
+  tables++; if (bad) { bad_tables++; bad_cells += bad; }
+}
+const code = Array.from(main.querySelectorAll('.highlight pre'))
+  .filter(p => !p.closest('.output_area') && p.scrollWidth > p.clientWidth + 1)
+  .map(p => p.textContent.trim().split('\\n')[0].slice(0, 40));
+return {vw: vw, vh: vh, content_top: main.getBoundingClientRect().top + window.scrollY,
+        scroll_x: document.documentElement.scrollWidth - vw, wide: wide.slice(0, 3).map(name),
+        tables: tables, bad_tables: bad_tables, bad_cells: bad_cells, cells: cells, code: code};
+"""
+
+PHONE = dict(width=390, height=844) # CSS pixels of a phone held upright
+
+def layout_problems(lay:dict, narrow:bool=False) -> list[str]:
+    """What is wrong with a page's layout (`_LAYOUT_JS`): tables breaking a word or a number over lines, code
+    wider than its box and, on a narrow screen, content that starts below the top half of the first screen or
+    a page that scrolls sideways (at 1280 px the latter is checked by `check_page` itself)."""
+    errs = []
+    if lay["bad_cells"]:
+        errs.append(f"{lay['bad_cells']} one-word table cells span several lines, in {lay['bad_tables']} of "
+                    f"{lay['tables']} tables: {lay['cells']}")
+    if lay["code"]: errs.append(f"{len(lay['code'])} code blocks are wider than their box: {lay['code'][:3]}")
+    if narrow and lay["content_top"] > PHONE["height"] / 2:
+        errs.append(f"the content starts {lay['content_top']:.0f} px down, below the top half of the first screen "
+                    f"({PHONE['height']} px)")
+    if narrow and lay["scroll_x"] > 1:
+        errs.append(f"the page scrolls sideways by {lay['scroll_x']} px (wider than the screen: {lay['wide']})")
+    return errs
+
+def check_narrow(driver, url:str, shot:Path|None=None) -> list[str]:
+    "Problems with a page on a phone (`PHONE`, touch, `mobile` viewport); a screenshot of its first screen to `shot`."
+    import base64
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", dict(PHONE, deviceScaleFactor=1, mobile=True))
+    try:
+        driver.get(url)
+        status = driver.execute_async_script(_WAIT_JS)
+        errs = [] if status == "ok" else [status]
+        errs += layout_problems(driver.execute_script(_LAYOUT_JS), narrow=True)
+        if shot:
+            png = driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png"})
+            shot.write_bytes(base64.b64decode(png["data"]))
+    finally: driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    return [f"at {PHONE['width']} px: {e}" for e in errs]
 
 def screenshot(driver, path:Path, max_height:int=16000):
     "Full-page PNG through the DevTools protocol (at most `max_height` CSS pixels tall)."
@@ -202,13 +288,21 @@ def screenshot(driver, path:Path, max_height:int=16000):
     finally: driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
     path.write_bytes(base64.b64decode(png["data"]))
 
+def _unpublished_repo() -> str:
+    "The repository address while settings.ini names the placeholder owner (every link into it is dead), else ''."
+    from nbdev.config import get_config
+    cfg = get_config(path=Path(__file__).resolve().parents[1])
+    return "" if cfg.get("user", "").strip() not in ("", "ntps-dev") else cfg.get("git_url", "")
+
 def broken_links(site:Path, href:str) -> list[str]:
-    "Links of one built page to a missing page of the site or to a missing anchor."
+    "Links of one built page to a missing page of the site, to a missing anchor, or into an unpublished repository."
     from urllib.parse import urlsplit, unquote
     page = site/href
     soup, bad, ids = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser"), [], {}
+    dead = _unpublished_repo()
     for a in soup.find_all("a", href=True):
         u = urlsplit(a["href"])
+        if dead and a["href"].startswith(dead): bad.append(a["href"]); continue # a placeholder owner: a dead link
         if u.scheme or u.netloc or a["href"].startswith(("data:", "mailto:")): continue
         target = (page.parent/unquote(u.path)).resolve() if u.path else page.resolve()
         if not target.is_file(): bad.append(a["href"]); continue
@@ -249,12 +343,15 @@ def check_page(driver, url:str, want:dict, pages:list[dict], site:Path, server_f
     src = [b for b in want.get("body", []) if b in info["code"]]
     if src: errs.append(f"exported source is shown: {src[:2]}")
     if info["scroll_x"] > 1: errs.append(f"the page scrolls sideways by {info['scroll_x']} px")
+    if info["sig_markup"]: errs.append(f"signatures show {len(info['sig_markup'])} raw marks: {info['sig_markup'][:3]}")
+    errs += layout_problems(driver.execute_script(_LAYOUT_JS))
     links = broken_links(site, want["href"])
     if links: errs.append(f"{len(links)} broken links: {links[:5]}")
+    screenshot(driver, shot)
+    errs += check_narrow(driver, url + want["href"], shot.with_name(shot.stem + f"_{PHONE['width']}px.png"))
     severe = [e["message"][:300] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
     if severe: errs.append(f"console errors: {severe[:3]}")
     if server_failures: errs.append(f"server: {server_failures[:3]}")
-    screenshot(driver, shot)
     return errs
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -267,7 +364,9 @@ def make_fixtures(nbs:Path):
     import matplotlib.pyplot as plt, pandas as pd
     from nbformat.v4 import new_notebook, new_markdown_cell as md, new_code_cell as code, new_output as out
     fig, ax = plt.subplots(figsize=(3, 2)); ax.plot([1, 3, 2]); buf = io.BytesIO(); fig.savefig(buf, format="png"); plt.close(fig)
-    png, df = base64.b64encode(buf.getvalue()).decode(), pd.DataFrame({"a": [1, 2], "b": [0.5, 0.25]})
+    png = base64.b64encode(buf.getvalue()).decode()
+    df = pd.DataFrame({"a": [1, 2], "b": [0.5, 0.25], **{f"a_long_column_name_{i}": [-0.123456, 12345.5] for i in range(8)}})
+    long_sum = " + ".join(f"x_{{{i}}}^2" for i in range(40)) # a formula far wider than a phone
     def nb(*cells):
         n = new_notebook(cells=list(cells))
         n.metadata["kernelspec"] = dict(name="python3", language="python", display_name="Python 3")
@@ -279,22 +378,33 @@ def make_fixtures(nbs:Path):
     nbformat.write(nb(md("# Plots and `tables`\n> Figures, tables, maths"), code("#| default_exp plots"),
         code("#| hide\nhidden_function_xyz = 'not for readers'"),
         md("## A plot\nInline $a^2+b^2$, escaped \\$5, display\n$$\\sum_{i=1}^n x_i$$\nand \\\\(\\alpha\\\\) and\n"
-           "\\begin{align} a &= b \\\\ c &= d \\end{align}\n\nPrices: \\$5 and \\$10, code `\\$HOME`."),
-        code("#| export\ndef f(x): # the input\n    \"Doc\"\n    exported_body_line = x * 12345\n    return exported_body_line"),
+           "\\begin{align} a &= b \\\\ c &= d \\end{align}\n\nPrices: \\$5 and \\$10, code `\\$HOME`.\n\n"
+           f"A long inline formula ${long_sum}$ and a long display one\n$${long_sum}$$"),
+        code("#| export\ndef f(x, # the input, as `perception_subspace` takes it\n      y=None): # unused\n    \"Doc\"\n"
+             "    exported_body_line = x * 12345\n    return exported_body_line"),
         code("#| echo: false\nplt.plot([1, 3, 2])", outputs=[out("display_data", data={"image/png": png, "text/plain": "<Figure>"})]),
         code("df", outputs=[out("execute_result", data={"text/html": df._repr_html_(), "text/plain": str(df)}, execution_count=1)]),
-        code("print('hi')\nx = 1 #| hide_line", outputs=[out("stream", name="stdout", text="hi\n")])), nbs/"01_plots.ipynb")
+        code("print('hi')\nx = 1 #| hide_line", outputs=[out("stream", name="stdout", text="hi\n")]),
+        code("if True:\n    result = some_function(first_argument, second_argument) # " + "a long comment " * 12 + "\n"
+             "token = '" + "x" * 150 + "'")), nbs/"01_plots.ipynb")
     nbformat.write(nb(md("# Broken page\n> Everything here must be reported"),
         md("Unbalanced $\\frac{1}{$ and\n\nan error $x^^2$ and\n\nundefined $\\foo + 1$ and ![missing](missing.png)\n\n"
            "[nowhere](03_missing.ipynb), [bad anchor](01_plots.ipynb#no-such-heading)\n\n<div style=\"width:3000px\">wide</div>"),
         code("display(HTML(...))", outputs=[out("display_data", data={"text/html": "<script>console.error('boom')</script>"
                                                                        "<div style='width:3000px'>wide</div>",
-                                                                       "text/plain": "x"})])), nbs/"02_broken.ipynb")
+                                                                       "text/plain": "x"})]),
+        # the stylesheet undone: a word broken in a cell, code that does not wrap, the content pushed down on a phone
+        code("'" + "y" * 300 + "'", outputs=[out("display_data", data={"text/plain": "x", "text/html":
+            "<table><tr><td style='width:1px; white-space:normal; word-break:break-all'>unbreakable_identifier</td></tr>"
+            "</table><style>.highlight pre { white-space: pre !important; }"
+            "@media (max-width: 900px) { #content { margin-top: 2000px; } }</style>"})])), nbs/"02_broken.ipynb")
 
 _MUST_CATCH = {"broken.html": ["typeset formulas", "MathJax errors", "undefined TeX macros", "images did not load",
-                               "broken links", "console errors", "server: ", "scrolls sideways"],
+                               "broken links", "console errors", "server: ", "scrolls sideways", "one-word table cells",
+                               "code blocks are wider than their box", "at 390 px: the content starts",
+                               "at 390 px: the page scrolls sideways"],
                "plots.html (edited)": ["title 'Plots and tables (edited)'", "directive line is shown", "`#| hide` cells",
-                                       "no show_doc signature", "exported source is shown"]}
+                                       "no show_doc signature", "exported source is shown", "signatures show 2 raw marks"]}
 
 def self_check(driver, tmp:Path) -> list[str]:
     "Build the fixtures and check them: the good pages must pass and every kind of failure must be reported."
@@ -309,7 +419,9 @@ def self_check(driver, tmp:Path) -> list[str]:
         for p in pages: got[p["href"]] = check_page(driver, base, p, pages, tmp/"site", failures, tmp/"shot.png")
         f = tmp/"site"/"plots.html"
         f.write_text(f.read_text().replace("</code></h1>", "</code> (edited)</h1>", 1).replace(
-            "<footer>", "<pre>#| export\nhidden_function_xyz = 'not for readers'\n    exported_body_line = x * 12345</pre><footer>", 1)
+            "<footer>", "<pre>#| export\nhidden_function_xyz = 'not for readers'\n    exported_body_line = x * 12345</pre>"
+            "<div class='text_cell_render'><pre>def g(<span class='c1'># see [`f`](plots.html#f)</span>\n"
+            "    y:NoneType=None)</pre></div><footer>", 1)
             .replace('<span class="nf">f</span>', '<span class="nf">g</span>'))
         # a later mtime: an edit within the same second as the first load would get a 304 (the cached, good page)
         os.utime(f, (time.time() + 10, time.time() + 10))
