@@ -34,7 +34,7 @@ if pkg_data:
     package_data[cfg['lib_name']] =  pkg_data.split() # split as multiple files might be listed
 
 setuptools.setup(
-    name = cfg['lib_name'],
+    name = cfg.get('dist_name', cfg['lib_name']), # the PyPI name (`ntps` there is another project); import name lib_name
     license = lic[0],
     classifiers = [
         'Development Status :: ' + statuses[int(cfg['status'])],
