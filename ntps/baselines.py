@@ -14,7 +14,7 @@ from .linalg import ledoit_wolf_shrinkage
 from .probes import as_layers, check_splits, compute_device, layer_names, layer_slices
 
 # %% auto #0
-__all__ = ['baselines', 'logme', 'h_score', 'rankme', 'knn_accuracy']
+__all__ = ['BASELINE_LABELS', 'baselines', 'logme', 'h_score', 'rankme', 'knn_accuracy']
 
 # %% ../nbs/10_baselines.ipynb #1fbd03b8
 def _logme_profile(u:torch.Tensor, # [L, C] log λ, λ = α/β
@@ -211,6 +211,10 @@ def baselines(X_train, # [N, d] or [N, L+1, d] train features
     for key, v in out.items():
         if v: df[key] = torch.cat(v).numpy()
     return df
+
+# %% ../nbs/10_baselines.ipynb #b1a5e1a1
+BASELINE_LABELS = { # a column of `baselines` → the label figures and reports print
+    "logme": "LogME", "h_score": "H-score", "rankme": "RankMe", "knn_acc": "kNN accuracy"}
 
 # %% ../nbs/10_baselines.ipynb #5f60c1ba
 def _one(X, # [N, d] or [N, L+1, d] features

@@ -29,12 +29,14 @@ def _conv(kind, what):
     conv.__name__ = kind.__name__
     return conv
 
+# %% ../nbs/16_cli.ipynb #fa2f4802
 def _optional(conv):
     "`conv`, or None for `none` / `all`."
     def f(s): return None if s.lower() in ("none", "all") else conv(s)
     f.__name__ = conv.__name__
     return f
 
+# %% ../nbs/16_cli.ipynb #90834a35
 def _arg_spec(anno) -> dict:
     "argparse settings (`type`, `choices`, `nargs`) for a parameter annotation."
     args, origin = typing.get_args(anno), typing.get_origin(anno)
@@ -66,7 +68,7 @@ OPTIONS = { # the --help of options several commands share, declared once (a par
     "device": "e.g. `cuda`; default the model's",
     "seed": "seed of everything the command draws (subsets, permutations, probes, adapters)",
     "overwrite": "replace what an earlier run wrote there",
-    "quiet": "no progress bars or summary line",
+    "quiet": "no progress bars or summary line (warnings about the data still show)",
 }
 
 # %% ../nbs/16_cli.ipynb #eab347cb
@@ -374,6 +376,18 @@ def study(config:str, # TOML file: `models`, `datasets`, optional `out`, StudyCo
 DEMO_TASKS = ("movie_sentences", "wiki_uncertainty", "fortune_language", "fortune_topic",
               "wordnet_pos", "wordnet_supersense", "debian_section", "book_reviews_nl")
 
+def _demo_tasks(tasks:list[str]|None) -> list[str]:
+    "The demo's tasks as `suite:` names: the defaults, `all`, or the named suite tasks (at least 4)."
+    from ntps.data import list_datasets
+    names = [n.removeprefix("suite:") for n in list_datasets("suite").name]
+    tasks = names if tasks == ["all"] else list(tasks or DEMO_TASKS)
+    bad = [t for t in tasks if t.removeprefix("suite:") not in names]
+    if bad: raise ValueError(f"unknown suite task(s) {bad}; suite tasks: {names}")
+    if len(tasks) < 4:
+        raise ValueError(f"the demo correlates NTPS with accuracy across tasks: give at least 4 tasks, got "
+                         f"{len(tasks)}")
+    return [f"suite:{t.removeprefix('suite:')}" for t in tasks]
+
 def demo(out:str="ntps-demo", # report folder
          model:str="smollm2-135m", # bundled name, hub id or local model folder
          # suite tasks (default: 8 short-text tasks of varied kind); `all` = the 13 suite tasks
@@ -382,6 +396,8 @@ def demo(out:str="ntps-demo", # report folder
          max_test:int=64, # test texts per task
          max_length:int=MAX_LENGTH, # tokens per text
          batch_size:int=BATCH_SIZE, # texts per forward pass
+         # keep every n-th hidden state (and always the layer ⌊2L/3⌉ fixed in advance and the last one); 1 = all
+         layer_step:int=3,
          ridge_xx:str="auto", # relative ridge on S_xx of the shrunk scores: "auto" (Ledoit–Wolf) or a number
          head_epochs:int=50, # epochs of the head probe
          lora:bool=False, # also fine-tune with LoRA (slow on a CPU)
@@ -389,39 +405,38 @@ def demo(out:str="ntps-demo", # report folder
          seed:int=0, # seed of subsets, probes and permutations
          device:str|None=None, # e.g. `cuda`
          overwrite:bool=False, # replace a study in the folder made with another plan (only its own files are removed)
-         quiet:bool=False, # no progress bars or summary
+         quiet:bool=False, # no progress lines and no verdict
         ) -> Path: # the `summary.md` file
     "The offline demo: an LLM and the bundled suite → NTPS, probes and a report with the NTPS–accuracy correlation."
     from ntps.study import StudyConfig, prepare_study_folder, run_study
-    from ntps.report import write_report
-    from ntps.data import list_datasets
-    t0 = time.perf_counter()
-    names = [n.removeprefix("suite:") for n in list_datasets("suite").name]
-    tasks = names if tasks == ["all"] else list(tasks or DEMO_TASKS)
-    bad = [t for t in tasks if t.removeprefix("suite:") not in names]
-    if bad: raise ValueError(f"unknown suite task(s) {bad}; suite tasks: {names}")
-    if len(tasks) < 4:
-        raise ValueError(f"the demo correlates NTPS with accuracy across tasks: give at least 4 tasks, got "
-                         f"{len(tasks)}")
-    cfg = StudyConfig(max_train=max_train, max_test=max_test, batch_size=batch_size, max_length=max_length,
-                      ridge_xx=_ridge_arg(ridge_xx),
-                      head_epochs=head_epochs, lora=lora, seed=seed, device=device)
-    outp, ds = Path(out), [f"suite:{t.removeprefix('suite:')}" for t in tasks]
-    prepare_study_folder(outp, cfg, [model], ds, overwrite)
-    res = run_study([model], ds, outp, cfg, progress=not quiet)
-    note = (
-        f"Model `{model}`; {len(ds)} tasks of the bundled offline suite; at most {max_train} training and "
-        f"{max_test} test texts per task "
-        f"(stratified), {max_length} tokens per text; the first-token (BOS) state is left out. Every cell "
-        f"has a label-permutation null "
-        f"({cfg.n_perm} permutations); the shrunk scores put a relative ridge on S_xx "
-        f"({'Ledoit–Wolf, chosen per layer' if cfg.ridge_xx == 'auto' else f'ε = {cfg.ridge_xx:g}'}; "
-        f"the value is in the `ridge_xx_shrunk` column) because there are fewer training texts than hidden "
-        f"dimensions. The paper's raw NTPS has no ridge."
-    )
+    from ntps.selection import preregistered_layer
+    from ntps.report import StudyProgress, in_words, minutes, settings_note, write_report
+    from ntps.models import model_label
+    from dataclasses import replace
+    import pandas as pd
+    _positive(max_train=max_train, max_test=max_test, batch_size=batch_size, max_length=max_length,
+              layer_step=layer_step, head_epochs=head_epochs)
+    t0, ds, outp = time.perf_counter(), _demo_tasks(tasks), Path(out)
+    say = (lambda s: None) if quiet else (lambda s: print(s, flush=True))
+    plan = StudyConfig(max_train=max_train, max_test=max_test, batch_size=batch_size, max_length=max_length,
+                       ridge_xx=_ridge_arg(ridge_xx), head_epochs=head_epochs, lora=lora, seed=seed, device=device)
+    say(f"ntps demo: {model} on {len(ds)} tasks of the offline suite, {max_train} training and {max_test} test texts "
+        f"each → {outp}")
+    m, tok = _load(model, "default", device)
+    L = int(m.config.num_hidden_layers)
+    cfg = replace(plan, layers=tuple(range(0, L + 1, layer_step)))
+    prepare_study_folder(outp, cfg, [model], ds, overwrite) # the plan names the model's layers: known once it loads
+    kept = sorted(set(cfg.layers) | {preregistered_layer(L), L}) # what `run_study` keeps
+    say(f"[model] loaded in {minutes(time.perf_counter() - t0)}: {L} layers, d = {m.config.hidden_size}; hidden states "
+        f"{', '.join(map(str, kept))} (every {layer_step}, the layer ⌊2L/3⌉ fixed in advance and the last)")
+    res = run_study({model: (m, tok)}, ds, outp, cfg, progress=False, on_cell=StudyProgress(len(ds), say))
+    del m, tok
+    t1 = time.perf_counter()
+    note = settings_note(cfg, model_label(model), len(ds), res.layer.unique())
     path = write_report(res, outp, n_perm=n_perm, seed=seed, note=note)
-    if not quiet:
-        print(f"wrote {outp}: summary.md, summary.html, tables and figures ({time.perf_counter() - t0:.0f} s)")
+    say(f"[report] correlations across the {len(ds)} tasks in {minutes(time.perf_counter() - t1)}")
+    for s in in_words(res, pd.read_csv(outp / "correlations.csv")): say(f"  {s}")
+    say(f"Done in {minutes(time.perf_counter() - t0)}. Open {outp / 'summary.html'} (or summary.md beside it).")
     return path
 
 # %% ../nbs/16_cli.ipynb #c10a0003
@@ -448,7 +463,8 @@ def run_pipeline(model:str, # bundled name (`smollm2-135m`), hub id `org/name`, 
     ("One shot: moments → score → probe of a model on a dataset, on the same texts with the same settings, "
      "and a short result.")
     from ntps.study import StudyConfig, study_one
-    from ntps.report import headline
+    from ntps.report import run_summary
+    from ntps.models import model_label
     _positive(max_train=max_train, max_test=max_test, batch_size=batch_size, max_length=max_length,
               head_epochs=head_epochs)
     cfg = StudyConfig(max_train=max_train, max_test=max_test, batch_size=batch_size, max_length=max_length,
@@ -461,25 +477,13 @@ def run_pipeline(model:str, # bundled name (`smollm2-135m`), hub id `org/name`, 
     t0 = time.perf_counter()
     ds = _data(dataset, max_train, max_test, seed, text, label)
     m, tok = _load(model, dtype, device)
-    res = study_one(m, tok, ds, cfg, model_name=model, progress=not quiet)
+    res = study_one(m, tok, ds, cfg, model_name=model_label(model), progress=not quiet) # no machine path
     write_table(res, outp / "results.csv")
-    last = res[res.layer == res.layer.max()].iloc[0]
-    info = dict(model=model, dataset=ds.name, n_train=int(last.n_train), n_test=int(last.n_test),
-                n_classes=ds.n_classes,
-                probe_acc_last_layer=float(last.acc_test),
-                linear_acc=float(last.linear_acc) if "linear_acc" in res else None,
-                headline=headline(res, ds.n_classes),
-                settings=dict(max_length=max_length, batch_size=batch_size, exclude_bos=exclude_bos, seed=seed))
+    info, text = run_summary(res, ds.name, dict(max_length=max_length, batch_size=batch_size, exclude_bos=exclude_bos,
+                                                 seed=seed))
     write_json(info, outp / "run.json")
-    if not quiet:
-        print(
-            f"wrote {outp} ({time.perf_counter() - t0:.0f} s): {ds.name}, {info['n_train']} training and "
-            f"{info['n_test']} test texts, C = {ds.n_classes}.\n"
-            f"Score {info['headline']}.\nLogistic probe accuracy (last layer, test) {last.acc_test:.3f}, 1/C "
-            f"= {1 / ds.n_classes:.3f}"
-        )
+    if not quiet: print(f"wrote {outp} ({time.perf_counter() - t0:.0f} s): {text}")
     return outp
-
 
 # %% ../nbs/16_cli.ipynb #e58889b9
 COMMANDS = dict(run=run_pipeline, moments=moments, score=score, probe=probe, lora=lora, study=study, report=report,
@@ -494,11 +498,13 @@ def overview() -> str:
              "global options: --debug (show tracebacks), --threads N (torch CPU threads)", "", "commands:"]
     return "\n".join(lines + [f"  {n:<{w}}  {f.__doc__.splitlines()[0]}" for n, f in COMMANDS.items()])
 
+# %% ../nbs/16_cli.ipynb #13131206
 def _one_line(e:BaseException) -> str:
     "An error as one line; its type is named unless it is bad input."
     msg = " ".join(str(e).split()) or type(e).__name__
     return msg if isinstance(e, (ValueError, TypeError, FileNotFoundError)) else f"{type(e).__name__}: {msg}"
 
+# %% ../nbs/16_cli.ipynb #2be6b96f
 @contextmanager
 def _cli_logging(quiet:bool):
     "ntps log messages (e.g. the one-time model dequantisation) and warnings as short lines on stderr."
@@ -508,7 +514,9 @@ def _cli_logging(quiet:bool):
     fw = warnings.formatwarning
     warnings.formatwarning = lambda m, c, *a, **k: f"ntps: warning: {m}\n"
     with warnings.catch_warnings():
-        if quiet: warnings.simplefilter("ignore") # --quiet: no warnings either (e.g. torch's NumPy one at import)
+        if quiet: # --quiet: no progress and no other library's warnings (e.g. torch's NumPy one at import) ...
+            warnings.simplefilter("ignore")
+            warnings.filterwarnings("default", module=r"ntps(\..*)?$") # ... but ntps' own warnings about the data stay
         from transformers.utils import logging as tlog
         bars = tlog.is_progress_bar_enabled()
         if quiet: tlog.disable_progress_bar()

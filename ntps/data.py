@@ -11,7 +11,7 @@ from typing import Literal, Sequence
 import numpy as np
 import pandas as pd
 from fastcore.basics import patch
-from .store import short_hash
+from .store import local_key
 
 # %% auto #0
 __all__ = ['PAPER_DATASETS', 'clean_text', 'stratified_split', 'random_split', 'stratified_subsample', 'TextDataset',
@@ -162,8 +162,13 @@ def subsample(self:TextDataset, max_train:int|None=None, # keep at most this man
     return dataclasses.replace(self, **parts)
 
 # %% ../nbs/07_data.ipynb #69947a7d
+def _is_number(v) -> bool:
+    "Whether `v` is a number (an int or float of Python or numpy), not a boolean."
+    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
+
 def _check_labels(lab:pd.Series, where:str) -> pd.Series:
-    "Labels as integers or strings; reject missing values, non-integral numbers, booleans and objects."
+    ("Labels as integers, strings, or a mix of both; reject missing values, booleans, objects and non-integral "
+     "numbers (also a column of numbers written as text).")
     if lab.isna().any():
         raise ValueError(f"{where}: label column {lab.name!r} has {int(lab.isna().sum())} missing values "
                          f"(first at row {lab.index[lab.isna()][0]!r})")
@@ -171,18 +176,19 @@ def _check_labels(lab:pd.Series, where:str) -> pd.Series:
         raise TypeError(f"{where}: labels must be integers or strings, got booleans in {lab.name!r}; map "
                         f"them to names first")
     if pd.api.types.is_integer_dtype(lab): return lab.astype(np.int64)
-    if pd.api.types.is_float_dtype(lab):
-        bad = lab[lab != np.round(lab)]
-        if len(bad):
-            raise TypeError(f"{where}: labels must be integers or strings, got non-integral numbers in "
-                            f"{lab.name!r} (e.g. {bad.iloc[0]!r} at row {bad.index[0]!r})")
-        return lab.astype(np.int64)
-    kinds = {type(v) for v in lab}
-    if kinds <= {str}: return lab.astype(str)
-    if all(isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)) for v in lab):
-        return lab.astype(np.int64)
-    bad = next(v for v in lab if not isinstance(v, str))
-    raise TypeError(f"{where}: labels must be integers or strings, got {type(bad).__name__} ({bad!r}) in {lab.name!r}")
+    bad = next((v for v in lab if not (isinstance(v, str) or _is_number(v))), None)
+    if bad is not None:
+        raise TypeError(f"{where}: labels must be integers or strings, got {type(bad).__name__} ({bad!r}) in "
+                        f"{lab.name!r}")
+    num = pd.to_numeric(lab, errors="coerce").to_numpy(dtype=float)
+    # judge the numbers, or every label when all of them read as numbers (a column of numbers written as text)
+    typed = lab.map(_is_number).to_numpy(dtype=bool) | (~np.isnan(num)).all()
+    frac = np.flatnonzero(typed & ~np.isnan(num) & (num != np.round(num)))
+    if len(frac):
+        raise TypeError(f"{where}: labels must be integers or strings, got non-integral numbers in "
+                        f"{lab.name!r} (e.g. {lab.iloc[frac[0]]!r} at row {lab.index[frac[0]]!r})")
+    if not any(isinstance(v, str) for v in lab): return lab.astype(np.int64)
+    return lab.astype(str) if all(isinstance(v, str) for v in lab) else lab.astype(object)
 
 # %% ../nbs/07_data.ipynb #e80046a3
 def check_frame(df:pd.DataFrame, # the raw rows
@@ -210,6 +216,12 @@ def check_frame(df:pd.DataFrame, # the raw rows
     return pd.DataFrame({"text": t.astype(str), "label": y}, index=df.index)
 
 # %% ../nbs/07_data.ipynb #e7a6433f
+def _sorted_labels(values:list) -> list:
+    "Distinct labels in order: texts that spell integers (`'2'`, `'10'`) numerically; others as they sort."
+    if all(isinstance(v, str) and re.fullmatch(r"-?(0|[1-9][0-9]*)", v) for v in values):
+        return sorted(values, key=int)
+    return sorted(values)
+
 def encode_labels(train:Sequence, # [n_train] raw labels (ints or strings)
                   test:Sequence, # [n_test] raw labels
                   classes:Sequence|None=None, # known class names in label order; None infers them
@@ -226,7 +238,7 @@ def encode_labels(train:Sequence, # [n_train] raw labels (ints or strings)
                                  f"{classes[:5]}, got {bad[:5]}")
             return tr.to_numpy(np.int64), te.to_numpy(np.int64), tuple(classes)
         values = classes
-    else: values = sorted(allv.unique().tolist())
+    else: values = _sorted_labels(allv.unique().tolist())
     lookup = {str(v): i for i, v in enumerate(values)}
     unknown = sorted({str(v) for v in allv} - set(lookup))
     if unknown: raise ValueError(f"labels {unknown[:5]} are not among the classes {list(lookup)[:10]}")
@@ -234,19 +246,32 @@ def encode_labels(train:Sequence, # [n_train] raw labels (ints or strings)
     return enc(tr), enc(te), tuple(str(v) for v in values)
 
 # %% ../nbs/07_data.ipynb #a2d0c0de
-def _strip_labels(tr:pd.Series, te:pd.Series, where:str) -> tuple[pd.Series, pd.Series]:
-    ("Strip white space around string labels; warn, naming them, when that merges labels that differed only "
-     "by white space.")
-    if not (pd.api.types.is_object_dtype(tr) or pd.api.types.is_string_dtype(tr)): return tr, te
-    raw = pd.concat([tr, te]).map(str)
-    groups = raw.groupby(raw.str.strip()).unique()
-    clash = {k: sorted(v) for k, v in groups.items() if len(v) > 1}
-    if clash:
-        warnings.warn(f"{where}: labels that differ only by white space are merged (stripped): "
-                      + "; ".join(" + ".join(map(repr, v)) + f" → {k!r}" for k, v in list(clash.items())[:5]),
-                      stacklevel=3)
-    strip = lambda s: s.map(lambda v: v.strip() if isinstance(v, str) else v)
-    return strip(tr), strip(te)
+def _warn_same_number(labels:Sequence[str], where:str):
+    "Warn when distinct text labels read as one number (`'01'`, `'1'`): labels are text, so they stay apart."
+    by = {}
+    for s in labels:
+        try: by.setdefault(float(s), []).append(s)
+        except ValueError: pass
+    same = [sorted(v) for v in by.values() if len(v) > 1]
+    if same:
+        warnings.warn(f"{where}: labels are read as text, so different spellings of one number stay different "
+                      "classes: " + "; ".join(" and ".join(map(repr, v)) for v in same[:5])
+                      + "; write them alike if they are one class", stacklevel=4)
+
+def _label_text(tr:pd.Series, te:pd.Series, where:str) -> tuple[pd.Series, pd.Series]:
+    ("Both splits' labels in one form: integers stay integers; otherwise every label becomes text (numbers in "
+     "decimal, strings stripped), with a warning naming the spellings that became one label.")
+    if all(pd.api.types.is_integer_dtype(s) for s in (tr, te)): return tr, te
+    text = lambda v: v.strip() if isinstance(v, str) else str(int(v))
+    both = pd.concat([tr, te], ignore_index=True)
+    norm = both.map(text)
+    spelled = both.map(lambda v: repr(v) if isinstance(v, str) else str(v)) # `'1'` (text) vs `1` (number)
+    merged = {k: list(v) for k, v in spelled.groupby(norm.to_numpy()).unique().items() if len(v) > 1}
+    if merged:
+        pairs = "; ".join(" + ".join(v) + f" → {k!r}" for k, v in list(merged.items())[:5])
+        warnings.warn(f"{where}: labels spelled differently are merged into one: {pairs}", stacklevel=3)
+    _warn_same_number(norm.unique(), where)
+    return tr.map(text), te.map(text)
 
 def _warn_one_split(ds:TextDataset):
     "Warn when a class has texts in one split only (e.g. a label seen only in test)."
@@ -281,17 +306,22 @@ def from_frames(train:pd.DataFrame, # raw training rows (or all rows when `test`
                 meta:dict|None=None, # notes kept in `TextDataset.meta`
                 key:str|None=None, # `TextDataset.key` (unique per source); default `name`
                ) -> TextDataset:
-    ("Validate raw frames, split if needed and encode labels into a `TextDataset` (string labels stripped; "
-     "warns on classes in one split only).")
+    ("Validate raw frames, split if needed and encode labels into a `TextDataset` (labels as text when any is "
+     "text, stripped; warns on merged spellings and on classes in one split only).")
     if split not in ("stratified", "random"): raise ValueError(f"split must be 'stratified' or 'random', got {split!r}")
     tr = check_frame(train, text, label, f"{name} (train)" if test is not None else name)
-    if test is None:
+    te = None if test is None else check_frame(test, text, label, f"{name} (test)", min_classes=1)
+    ltr, lte = _label_text(tr.label, tr.label.iloc[:0] if te is None else te.label, name) # before splitting
+    if ltr.nunique() < 2 and classes is None:
+        raise ValueError(f"{name}: needs at least 2 classes in {label!r}; spelled alike, its labels are one "
+                         f"({ltr.iloc[0]!r})")
+    tr = tr.assign(label=ltr)
+    if te is None:
         itr, ite = stratified_split(tr.label, test_size,
                                     seed) if split == "stratified" else random_split(len(tr), test_size, seed)
         tr, te = tr.iloc[itr], tr.iloc[ite]
-    else: te = check_frame(test, text, label, f"{name} (test)", min_classes=1)
-    ltr, lte = _strip_labels(tr.label, te.label, name)
-    ytr, yte, cl = encode_labels(ltr, lte, classes)
+    else: te = te.assign(label=lte)
+    ytr, yte, cl = encode_labels(tr.label, te.label, classes)
     fix = (lambda s: clean_text(s, max_chars)) if max_chars else (lambda s: s)
     ds = TextDataset(name, tuple(map(fix, tr.text)), ytr, tuple(map(fix, te.text)), yte, cl,
                      dict(meta or {}, split=split if test is None else "given", seed=seed), key)
@@ -419,15 +449,18 @@ def load_hf(spec:DatasetSpec|str, # a `DatasetSpec`, a registry name (`"sst2"`) 
 # %% ../nbs/07_data.ipynb #8a29fa6b
 def read_table(path:str|Path # a .csv, .tsv, .json, .jsonl, .parquet file (optionally .gz)
               ) -> pd.DataFrame:
-    "Read a table by its extension; only empty cells count as missing (a text `NA` stays a text)."
+    ("Read a table by its extension, cells as written: CSV/TSV cells as text, JSON values with their JSON "
+     "types, Parquet columns with theirs; only empty cells are missing (a text `NA` stays a text).")
     p = Path(path)
     if not p.exists(): raise FileNotFoundError(f"no such file: {p}")
     sfx = [s.lower() for s in p.suffixes if s.lower() != ".gz"]
     ext = sfx[-1] if sfx else ""
-    readers = {".csv": lambda: pd.read_csv(p, keep_default_na=False, na_values=[""], encoding="utf-8"),
-               ".tsv": lambda: pd.read_csv(p, sep="\t", keep_default_na=False, na_values=[""], encoding="utf-8"),
-               ".jsonl": lambda: pd.read_json(p, lines=True, encoding="utf-8"),
-               ".json": lambda: pd.read_json(p, encoding="utf-8"),
+    text = dict(dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8") # every cell as text
+    as_written = dict(dtype=False, encoding="utf-8") # JSON types, nothing guessed: "01" stays text
+    readers = {".csv": lambda: pd.read_csv(p, **text),
+               ".tsv": lambda: pd.read_csv(p, sep="\t", **text),
+               ".jsonl": lambda: pd.read_json(p, lines=True, **as_written),
+               ".json": lambda: pd.read_json(p, **as_written),
                ".parquet": lambda: pd.read_parquet(p), ".pq": lambda: pd.read_parquet(p)}
     if ext not in readers:
         raise ValueError(f"cannot read {p.name}: the extension must be .csv, .tsv, .json, .jsonl or .parquet "
@@ -455,7 +488,7 @@ def load_file(path:str|Path, # the data file (all rows, or the training rows whe
     "Load a labelled local file into a `TextDataset`."
     df, name, full = read_table(path), Path(path).name, Path(path).resolve()
     kw = dict(text=text, label=label, name=name, max_chars=max_chars, meta=dict(source=str(path), path=str(full)),
-              key=f"{name}@{short_hash(full)}") # two files called `train.csv` are two datasets
+              key=local_key(path)) # two files called `train.csv` are two datasets
     if test is not None: return from_frames(df, read_table(test), **kw)
     if split_column in df.columns:
         s = df[split_column].astype(str).str.lower()

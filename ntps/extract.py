@@ -233,11 +233,13 @@ def _run_batches(bb, model, acc, todo, ids, skip, Y, pad_id, side, layers, dev, 
     bar.close()
     return feats
 
+# %% ../nbs/05_extract.ipynb #ced36061
 def _batch_part(acc, sel, batch, y, i_batch):
     "Batch sums of the selected hidden states over the moment mask."
     return batch_moments(sel, batch["moment_mask"], y, context=acc.context, dtype=acc.dtype,
                          layer_ids=acc.layer_ids, batch_index=i_batch)
 
+# %% ../nbs/05_extract.ipynb #8ab8897b
 def _checkpoint(acc, path, done, extra_meta, feats):
     "Save the accumulator (and the features so far) atomically, with the number of batches done."
     acc.meta.update(extra_meta, batches_done=done)

@@ -4,16 +4,17 @@
 
 # %% ../nbs/08_models.ipynb #ee9fbdfe
 from __future__ import annotations
-import hashlib, importlib.metadata, importlib.util, json, logging, os, shutil, tempfile, time
+import hashlib, importlib.metadata, importlib.util, json, logging, os, shutil, sys, tempfile, time
 from dataclasses import dataclass, asdict
 from pathlib import Path
 from typing import Literal
 import pandas as pd
 import torch
+from .store import local_key
 
 # %% auto #0
 __all__ = ['logger', 'MODELS', 'ModelSpec', 'is_installed', 'gguf_path', 'cache_root', 'model_cache_dir', 'build_cache',
-           'load_model', 'list_models']
+           'check_device', 'hub_access', 'check_model', 'model_label', 'load_model', 'list_models']
 
 # %% ../nbs/08_models.ipynb #63da9ab0
 logger = logging.getLogger(__name__)
@@ -162,6 +163,99 @@ def _resolve(name_or_path:str|Path) -> tuple[Literal["bundled", "path", "gguf", 
     raise ValueError(f"{s!r} is not a bundled model {sorted(MODELS)}, an existing path, or a hub id of the "
                      f"form 'org/name'")
 
+# %% ../nbs/08_models.ipynb #8d0e0b01
+def check_device(device:str|torch.device|None, # e.g. `"cpu"`, `"cuda"`, `"cuda:1"`; None (the default) passes
+                 what:str="device", # the setting's name in the message, e.g. `"StudyConfig.device"`
+                ):
+    "Refuse a device this machine does not have: one `ValueError`, before any model is loaded."
+    if device is None: return
+    try: dev = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise ValueError(f"{what} {str(device)!r} is not a torch device (e.g. 'cpu', 'cuda', 'cuda:1')") from None
+    if dev.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ValueError(f"{what} {str(device)!r}: no CUDA device is available here; leave it unset or use "
+                             "'cpu'")
+        if dev.index is not None and dev.index >= torch.cuda.device_count():
+            raise ValueError(f"{what} {str(device)!r}: this machine has {torch.cuda.device_count()} CUDA "
+                             f"device(s), numbered from 0")
+    elif dev.type == "mps" and not torch.backends.mps.is_available():
+        raise ValueError(f"{what} {str(device)!r}: no Apple MPS device is available here; use 'cpu'")
+
+# %% ../nbs/08_models.ipynb #8d0e0b05
+def _hub_offline() -> str|None:
+    "Why the hub counts as offline (`HF_HUB_OFFLINE`, `TRANSFORMERS_OFFLINE`), or None."
+    for k in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"):
+        if os.environ.get(k, "").strip().upper() in ("1", "ON", "YES", "TRUE"): return f"{k}={os.environ[k]}"
+    hub = sys.modules.get("huggingface_hub.constants") # its setting is read once, when it is imported
+    if getattr(hub, "HF_HUB_OFFLINE", False): return "HF_HUB_OFFLINE was set when huggingface_hub was imported"
+    return None
+
+def _hub_host() -> tuple[str|None, int]:
+    "The host and port a hub download connects to first: the proxy when one applies, else `HF_ENDPOINT`'s."
+    import urllib.request
+    from urllib.parse import urlsplit
+    url = urlsplit(os.environ.get("HF_ENDPOINT") or "https://huggingface.co")
+    proxy = urllib.request.getproxies().get(url.scheme)
+    if proxy and not urllib.request.proxy_bypass(url.hostname or ""):
+        url = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+    return url.hostname, url.port or (443 if url.scheme == "https" else 80)
+
+def _hub_reachable(timeout:float) -> bool:
+    "Whether the hub's host accepts a TCP connection within `timeout` seconds (name lookup included)."
+    import socket, threading
+    host, port = _hub_host()
+    if not host: return False
+    ok = []
+    def connect():
+        try: socket.create_connection((host, port), timeout=timeout).close(); ok.append(True)
+        except (OSError, ValueError): pass
+    t = threading.Thread(target=connect, daemon=True)
+    t.start(); t.join(timeout)
+    return bool(ok)
+
+# %% ../nbs/08_models.ipynb #8d0e0b06
+def hub_access(repo_id:str, # a hub id, `org/name`
+               cache_dir:str|Path|None=None, # transformers' `cache_dir`; default the Hugging Face cache
+               *,
+               offline:bool|None=None, # None: `HF_HUB_OFFLINE`/`TRANSFORMERS_OFFLINE`; False: ask the network
+               timeout:float=1.5, # seconds to wait for the hub's host
+              ) -> Literal["online", "cache"]: # download allowed, or load from the local cache only
+    ("Before any download: can hub model `repo_id` load online, or only from the local cache? Neither: a "
+     "one-line `FileNotFoundError` that says what to use instead.")
+    why = _hub_offline() if offline is None else ("offline=True" if offline else None)
+    if why is None:
+        if _hub_reachable(timeout): return "online"
+        why = f"{_hub_host()[0]} cannot be reached"
+    from huggingface_hub import try_to_load_from_cache
+    cached = try_to_load_from_cache(repo_id, "config.json", cache_dir=cache_dir and str(cache_dir))
+    if isinstance(cached, str): return "cache"
+    raise FileNotFoundError(
+        f"model {repo_id!r} was not found locally (no such folder, not in the Hugging Face cache) and the hub "
+        f"is offline ({why}): use a bundled model ({', '.join(MODELS)}), a local model folder, or go online "
+        f"once to download it")
+
+# %% ../nbs/08_models.ipynb #8d0e0b0a
+def check_model(name_or_path:str|Path, # what `load_model` would be given
+                cache_dir:str|Path|None=None, # as for `load_model`
+               ) -> Literal["bundled", "path", "gguf", "hub"]: # what the name is
+    ("Check, in a second or two and loading nothing, that `load_model` can find a model: a bundled model's "
+     "package or cache, a path, or a hub id online or in the local cache.")
+    kind, src = _resolve(name_or_path)
+    if kind == "bundled" and not (model_cache_dir(src, cache_dir) / "ntps_model.json").is_file():
+        if _package_dir(_spec(src)) is None: raise _missing(_spec(src))
+    if kind == "hub": hub_access(src, cache_dir)
+    return kind
+
+# %% ../nbs/08_models.ipynb #8d0e0b0e
+def model_label(name_or_path:str|Path, # a bundled name, a hub id, a local folder or file, or any other name
+               ) -> str: # how result tables name the model
+    ("A model's name in result tables, never a machine path: a bundled name, hub id or other name as it is; an "
+     "existing local folder or file as `ntps.store.local_key` names it (`model@1a2b3c4d`).")
+    s = str(name_or_path)
+    if s in MODELS or not Path(s).expanduser().exists(): return s
+    return local_key(Path(s).expanduser())
+
 # %% ../nbs/08_models.ipynb #ae9b3e49
 def _finish(model, tok, dtype, device):
     "Pad token, dtype, device and eval mode: what every loaded model gets."
@@ -186,11 +280,11 @@ def load_model(name_or_path:str|Path,
               ): # `(model, tokenizer)`: the model in eval mode, the tokenizer with a pad token
     ("Load a causal LM and its tokenizer: bundled offline models through a dequantised cache, anything else "
      "via transformers.")
-    from transformers import AutoModelForCausalLM, AutoTokenizer
     if device is not None and device_map is not None: raise ValueError("pass device or device_map, not both")
-    if device is not None and str(device).startswith("cuda") and not torch.cuda.is_available():
-        raise ValueError(f"device {str(device)!r}: no CUDA device is available here; leave it unset or use 'cpu'")
+    check_device(device)
     kind, src = _resolve(name_or_path)
+    offline = kind == "hub" and hub_access(src, cache_dir) == "cache" # fails now when not found offline
+    from transformers import AutoModelForCausalLM, AutoTokenizer # after the checks: importing takes seconds
     mkw = dict(kwargs, **({} if device_map is None else dict(device_map=device_map)))
     tkw = {}
     if kind == "bundled":
@@ -199,6 +293,7 @@ def load_model(name_or_path:str|Path,
         src, tkw = str(Path(src).parent), dict(gguf_file=Path(src).name)
         mkw.update(tkw)
     elif cache_dir is not None: mkw["cache_dir"] = tkw["cache_dir"] = str(cache_dir)
+    if offline: mkw["local_files_only"] = tkw["local_files_only"] = True # no 50 s of retries
     if dtype is not None: mkw["dtype"] = dtype
     tok = AutoTokenizer.from_pretrained(src, **tkw)
     model = AutoModelForCausalLM.from_pretrained(src, **mkw)

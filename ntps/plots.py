@@ -12,6 +12,7 @@ import torch
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import seaborn as sns
+from scipy.optimize import linear_sum_assignment
 from .score import VARIANT_LABELS
 from .selection import Method, check_method, correlation
 from .store import atomic_write
@@ -27,6 +28,7 @@ _LABELS = {**VARIANT_LABELS, "acc": "accuracy", "acc_cc": "chance-corrected accu
 
 def _label(col:str) -> str: return _LABELS.get(col, col.replace("_", " "))
 
+# %% ../nbs/14_plots.ipynb #9fc61a59
 def _check_frame(df, cols:Sequence[str], name:str):
     "Raise if `df` is not a DataFrame or lacks one of `cols`, naming the missing column(s)."
     if not isinstance(df, pd.DataFrame): raise TypeError(f"{name} must be a pandas DataFrame, got {type(df).__name__}")
@@ -34,21 +36,25 @@ def _check_frame(df, cols:Sequence[str], name:str):
     if missing: raise ValueError(f"{name} is missing column(s) {missing}; it has {list(df.columns)}")
     if len(df) == 0: raise ValueError(f"{name} is empty")
 
+# %% ../nbs/14_plots.ipynb #f59a6607
 def _check_variant(curves:pd.DataFrame, variant):
     "Raise unless `variant` names a column of `curves`: any score, e.g. the recommended `ntps_white_excess`."
     if not isinstance(variant, str) or variant not in curves.columns:
         raise ValueError(f"variant must be one of the columns of curves, got {variant!r}; "
                          f"it has {list(curves.columns)}")
 
+# %% ../nbs/14_plots.ipynb #872b5d49
 def _centred(variant:str) -> bool:
     "A score measured from a reference level: 0 is the random level (`ntps_vs_random`) or the null (`*_excess`, `*_z`)."
     return variant == "ntps_vs_random" or variant.endswith(("_z", "_excess"))
 
+# %% ../nbs/14_plots.ipynb #2ac731d3
 def _axes(ax, figsize=(5.5, 4)):
     "The given Axes, or the Axes of a new figure."
     if ax is None: _, ax = plt.subplots(figsize=figsize, layout="constrained")
     return ax
 
+# %% ../nbs/14_plots.ipynb #161a56cb
 def _logx(ax):
     "Logarithmic x axis with plain tick labels at 1, 2, 5, 10, 20, …"
     ax.set_xscale("log")
@@ -56,12 +62,14 @@ def _logx(ax):
     ax.xaxis.set_major_formatter(mpl.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
     ax.xaxis.set_minor_formatter(mpl.ticker.NullFormatter())
 
+# %% ../nbs/14_plots.ipynb #69c96def
 def _check_x(curves, x):
     "The column on the k axis: `k`, or `fraction` for curves from `ntps_curve(mode=\"paper\")`."
     if x not in ("k", "fraction"): raise ValueError(f"x must be 'k' or 'fraction', got {x!r}")
     if x == "fraction" and curves["fraction"].isna().all():
         raise ValueError("x='fraction' needs curves from ntps_curve(mode='paper'); fraction is all NaN here")
 
+# %% ../nbs/14_plots.ipynb #c9ba1eee
 def _one_per(df, keys:Sequence[str], name:str):
     "Raise if `df` has several rows per `keys` (e.g. a study table with several datasets)."
     dup = df.duplicated(list(keys))
@@ -347,6 +355,15 @@ def _spread_labels(y:np.ndarray, gap:float) -> np.ndarray:
     out = np.empty_like(p); out[o] = p
     return out
 
+def _leader_slots(x:np.ndarray, y:np.ndarray, # [n] points, in axes units (0…1 on both axes)
+                  X:float, slots:np.ndarray, # the label column's x and the [n] label heights, same units
+                 ) -> np.ndarray: # [n] the slot of each point
+    "Slots for the points with the least total leader length: no two segments (x, y)→(X, slot) cross."
+    cost = np.hypot(X - x[:, None], slots[None, :] - y[:, None])
+    rows, cols = linear_sum_assignment(cost)
+    out = np.empty(len(x), dtype=np.int64); out[rows] = cols
+    return out
+
 # %% ../nbs/14_plots.ipynb #8d3de7f6
 def score_scatter(pts:pd.DataFrame, # one row per task: dataset, value (the score), target (`ntps.report.fixed_points`)
                   ax:plt.Axes|None=None, # where to draw; default a new figure
@@ -354,16 +371,21 @@ def score_scatter(pts:pd.DataFrame, # one row per task: dataset, value (the scor
                   ylabel:str="chance-corrected probe accuracy (test)", # y-axis label
                   title:str="", # figure title
                  ) -> plt.Axes:
-    "A score against the target, one point per task, with its name on a label that overlaps no other."
+    "A score against the target, one point per task, named on a label that overlaps no other; leaders never cross."
     _check_frame(pts, ["dataset", "value", "target"], "pts")
     ax = _axes(ax, figsize=(6.5, 4.6))
     ax.scatter(pts.value, pts.target, s=40, zorder=3)
     x0, x1, y0, y1 = pts.value.min(), pts.value.max(), pts.target.min(), pts.target.max()
-    span = (x1 - x0) or 1.0
-    ly = _spread_labels(pts.target.values, 0.055 * ((y1 - y0) or 1.0))
-    for r, yy in zip(pts.itertuples(), ly):
-        ax.annotate(str(r.dataset).removeprefix("suite:"), (r.value, r.target), xytext=(x1 + 0.08 * span, yy),
-                    textcoords="data", fontsize=7, va="center", arrowprops=dict(arrowstyle="-", color="0.6", lw=0.5))
+    span, yspan = (x1 - x0) or 1.0, (y1 - y0) or 1.0
+    X = x1 + 0.08 * span # the label column
+    slots = np.sort(_spread_labels(pts.target.values, 0.055 * yspan))
+    # axes units (x over the drawn range, y over the targets' range): both directions weigh alike in the matching
+    ux = lambda v: (np.asarray(v, float) - x0) / (0.6 * span)
+    uy = lambda v: (np.asarray(v, float) - y0) / yspan
+    pick = _leader_slots(ux(pts.value.values), uy(pts.target.values), float(ux(X)), uy(slots))
+    for r, yy in zip(pts.itertuples(), slots[pick]):
+        ax.annotate(str(r.dataset).removeprefix("suite:"), (r.value, r.target), xytext=(X, yy), textcoords="data",
+                    fontsize=7, va="center", arrowprops=dict(arrowstyle="-", color="0.6", lw=0.5))
     ax.set_xlim(x0 - 0.05 * span, x1 + 0.55 * span)
     ax.set(xlabel=xlabel, ylabel=ylabel, title=title); ax.grid(alpha=0.3)
     return ax

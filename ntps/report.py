@@ -6,15 +6,18 @@
 from __future__ import annotations
 import html, re
 from pathlib import Path
+from typing import Sequence
 import numpy as np
 import pandas as pd
-from .score import RECOMMENDED, RECOMMENDED_LABEL
+from .score import RECOMMENDED, RECOMMENDED_LABEL, VARIANT_LABELS
+from .baselines import BASELINE_LABELS
 from .selection import per_dataset_targets, preregistered_config, preregistered_layer, summarize
 from .plots import correlation_forest, layer_k_heatmap, ntps_k_curves, save_figure, score_scatter
 from .store import slug, write_table, write_text
 
 # %% auto #0
-__all__ = ['read_results', 'find_task', 'headline', 'fixed_points', 'write_report', 'markdown_to_html']
+__all__ = ['read_results', 'find_task', 'headline', 'task_line', 'minutes', 'StudyProgress', 'settings_note', 'run_summary',
+           'fixed_points', 'predictor_label', 'in_words', 'write_report', 'markdown_to_html']
 
 # %% ../nbs/15_report.ipynb #87c0ab47
 _RESULT_COLUMNS = ("model", "dataset", "n_classes", "layer", "k", "ntps", "acc_test") # what every report needs
@@ -84,6 +87,73 @@ def headline(cur:pd.DataFrame, # `score_table` / `ntps_curve` rows of one model 
             f"(permutation p = {r[_pcol(RECOMMENDED)]:.2g}); {raw}. Largest over the {len(ok)} non-degenerate cells: "
             f"{b[RECOMMENDED]:+.2f} at layer {int(b.layer)}, k = {int(b.k)} (a maximum over many cells: optimistic)")
 
+# %% ../nbs/15_report.ipynb #a1b2c3e1
+def task_line(rows:pd.DataFrame, # study rows of one model and one task (`run_study` / `study_one`)
+             ) -> str: # one short line
+    "The last layer's test probe accuracy against chance, and the recommended score at the cell fixed in advance."
+    C, L = int(rows.n_classes.iloc[0]), int(rows.layer.max())
+    acc = float(rows[rows.layer == L].acc_test.iloc[0])
+    s = f"probe accuracy {acc:.2f} (last layer; chance 1/C = {1 / C:.2f})"
+    if RECOMMENDED not in rows: return s
+    r = _fixed_cell(rows, C)
+    return (f"{s}; recommended score {r[RECOMMENDED]:+.3f} (p = {r[_pcol(RECOMMENDED)]:.2g}) at layer "
+            f"{int(r.layer)}, k = {int(r.k)}")
+
+# %% ../nbs/15_report.ipynb #a1b2c3f1
+def minutes(seconds:float) -> str:
+    "A duration for a person: seconds below 90 s, else minutes."
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.1f} min"
+
+class StudyProgress:
+    "A `run_study` `on_cell` callback: one line per finished cell, with its result and the time left."
+    def __init__(self, n_cells:int, # cells the study will report (models × datasets)
+                 say=print, # where the lines go
+                 show_model:bool=False, # name the model in each line (a study of several models)
+                ):
+        self.n, self.say, self.show_model, self.done, self.spent = n_cells, say, show_model, 0, []
+
+    def __call__(self, model:str, dataset:str, rows:pd.DataFrame, seconds:float|None):
+        self.done += 1
+        if seconds is not None: self.spent.append(seconds)
+        left = (self.n - self.done) * sum(self.spent) / len(self.spent) if self.spent else 0.0
+        what = (f"{model} × " if self.show_model else "") + dataset.removeprefix("suite:")
+        took = "resumed" if seconds is None else minutes(seconds)
+        tail = f" · about {minutes(left)} left" if self.done < self.n and self.spent else ""
+        self.say(f"[{self.done}/{self.n}] {what} ({took}): {task_line(rows)}{tail}")
+
+# %% ../nbs/15_report.ipynb #a1b2c3g1
+def settings_note(config, # the study's `ntps.study.StudyConfig`
+                  model:str, # the model as the report names it
+                  n_tasks:int, # tasks in the study
+                  layers:Sequence[int], # hidden states the table holds
+                  what:str="tasks of the bundled offline suite", # what the tasks are
+                 ) -> str: # one paragraph
+    "How a study was run, in a paragraph: texts, tokens, layers, the null and the ridge of the shrunk scores."
+    ridge = "Ledoit–Wolf, chosen per layer" if config.ridge_xx == "auto" else f"ε = {config.ridge_xx:g}"
+    return (f"Model `{model}`; {n_tasks} {what}; at most {config.max_train} training and {config.max_test} test "
+            f"texts per task (stratified), {config.max_length} tokens per text; hidden states "
+            f"{', '.join(map(str, sorted(layers)))}"
+            + ("; the first-token (BOS) state is left out" if config.exclude_bos else "")
+            + f". Every cell has a label-permutation null ({config.n_perm} permutations); the shrunk scores put a "
+            f"relative ridge on S_xx ({ridge}; the value is in the `ridge_xx_shrunk` column) because there are fewer "
+            "training texts than hidden dimensions. The paper's raw NTPS has no ridge.")
+
+# %% ../nbs/15_report.ipynb #a1b2c3h1
+def run_summary(res:pd.DataFrame, # `ntps.study.study_one` rows of one model and dataset
+                dataset:str, # the dataset's name
+                settings:dict, # what the run was made with (stored as given)
+               ) -> tuple[dict, str]: # what `run.json` holds, and the text `ntps run` prints
+    "The short result of one model on one dataset: sizes, the last layer's probe accuracy and the headline."
+    last, C = res[res.layer == res.layer.max()].iloc[0], int(res.n_classes.iloc[0])
+    info = dict(model=str(last.model), dataset=dataset, n_train=int(last.n_train), n_test=int(last.n_test),
+                n_classes=C, probe_acc_last_layer=float(last.acc_test),
+                linear_acc=float(last.linear_acc) if "linear_acc" in res else None, headline=headline(res, C),
+                settings=settings)
+    text = (f"{dataset}, {info['n_train']} training and {info['n_test']} test texts, C = {C}.\n"
+            f"Score {info['headline']}.\nLogistic probe accuracy (last layer, test) {last.acc_test:.3f}, "
+            f"1/C = {1 / C:.3f}")
+    return info, text
+
 # %% ../nbs/15_report.ipynb #8ddbdb81
 def fixed_points(tab:pd.DataFrame, # study rows of one model: dataset, layer, k, n_classes and the predictor column
                  target:pd.Series, # target per dataset
@@ -108,10 +178,10 @@ def _md_table(df:pd.DataFrame, floatfmt:str=".3f") -> str:
     return "\n".join(f"| {r} |" for r in rows)
 
 # %% ../nbs/15_report.ipynb #b94b6a4d
-def _sentence(r) -> str:
-    "A correlation row of `summarize` in words."
-    return (f"ρ = {r.rho:+.2f} (95% CI {r.ci_low:+.2f} … {r.ci_high:+.2f}), permutation p = {r.p_value:.3g}, "
-            f"n = {r.n} tasks")
+def _sentence(r, ci:bool=True) -> str:
+    "A correlation row of `summarize` in words (`ci=False`: without its bootstrap interval)."
+    band = f" (95% CI {r.ci_low:+.2f} … {r.ci_high:+.2f})" if ci else ""
+    return f"ρ = {r.rho:+.2f}{band}, permutation p = {r.p_value:.3g}, n = {r.n} tasks"
 
 # %% ../nbs/15_report.ipynb #288cf5cc
 def _task_table(res:pd.DataFrame, pts:pd.DataFrame, raw:pd.DataFrame) -> pd.DataFrame:
@@ -142,6 +212,45 @@ def _verdict(rows:dict, label:str) -> str:
     return (f"On these tasks the {label} does **not** significantly predict the target (neither the rule fixed in "
             "advance nor held-out selection): do not read it as a forecast here.")
 
+# %% ../nbs/15_report.ipynb #a1b2c3d1
+def predictor_label(name:str) -> str:
+    "How a predictor column is named in words: the NTPS variants' and the baselines' labels, else the column name."
+    return {**VARIANT_LABELS, **BASELINE_LABELS}.get(name, name)
+
+def in_words(res:pd.DataFrame, # a study table (one or more models)
+             rep:pd.DataFrame, # its `summarize` table (`correlations.csv`)
+             model:str|None=None, # which model; default the first
+            ) -> list[str]: # two or three sentences
+    ("Which predictor forecast the chance-corrected probe accuracy best at the cell fixed in advance, and why "
+     "the paper's raw NTPS is near zero.")
+    model = model if model is not None else res.model.iloc[0]
+    r = res[res.model == model]
+    if len(r) == 0: raise ValueError(f"model {model!r} is not in the results; models: {sorted(res.model.unique())}")
+    f = rep[(rep.model == model) & (rep.target == "acc_cc") & (rep.selection == "fixed")].dropna(subset=["rho"])
+    if len(f) == 0: return []
+    f = f.set_index("predictor")
+    say = lambda p: f"ρ = {f.rho[p]:+.2f}, p = {f.p_value[p]:.2g}"
+    best = f.rho.idxmax()
+    rec = RECOMMENDED if RECOMMENDED in f.index else "ntps"
+    out = [f"Of {len(f)} predictors read at the cell fixed in advance, {predictor_label(best)} had the highest "
+           f"correlation with the chance-corrected probe accuracy across the {int(f.n.max())} tasks ({say(best)})"
+           + ("." if best == rec else f"; the recommended score ({predictor_label(rec)}): {say(rec)}.")]
+    if f.p_value.min() >= 0.05:
+        out.append(f"None of these correlations is significant at 5% with {int(f.n.max())} tasks: on this evidence no "
+                   "predictor is shown to rank the tasks.")
+    if best in BASELINE_LABELS:
+        out.append(f"{predictor_label(best)} needs no choice of layer and k and no permutation null: on tasks like "
+                   "these it is the cheaper forecast to try first.")
+    raw = fixed_points(r, per_dataset_targets(r).acc_cc, "ntps")
+    if len(raw):
+        kd = raw.k.values / int(r.d.iloc[0])
+        out.append(f"The paper's raw NTPS is {raw.value.min():.3f}–{raw.value.max():.3f} on these tasks because it "
+                   f"measures {raw.k.min()}–{raw.k.max()} directions of a {int(r.d.iloc[0])}-dimensional space: "
+                   f"unrelated subspaces already overlap by about k/d ({kd.min():.3f}–{kd.max():.3f} here), so it is "
+                   "read only against that level and its label-permutation null, as the recommended score does"
+                   + (f" (its own {say('ntps')})." if "ntps" in f.index else "."))
+    return out
+
 # %% ../nbs/15_report.ipynb #cf472c7e
 _MAIN = ("ntps", "ntps_white", "logme", "h_score", "rankme") # shown beside the recommended score
 
@@ -164,7 +273,8 @@ def _model_section(r:pd.DataFrame, mname:str, rep:pd.DataFrame, rec:str, task:st
     tt = _task_table(r, pts, raw)
     write_table(tt, out / f"{stem}_tasks.csv")
     raw_rho = {s: _sentence(R["ntps"][s]).split(",")[0] for s in ("fixed", "heldout", "paper")}
-    rec_rho = {s: _sentence(R[rec][s]) for s in ("fixed", "heldout", "paper")}
+    # in sample, the cell is the best on these very tasks: a bootstrap over them has no honest interval to give
+    rec_rho = {s: _sentence(R[rec][s], ci=s != "paper") for s in ("fixed", "heldout", "paper")}
     n_cfg, L = r.groupby(["layer", "k"]).ngroups, int(r.layer.max())
     return [f"## {mname}", "", f"Layers 0…{L}, d = {int(r.d.iloc[0])}, {r.dataset.nunique()} tasks.", "",
             f"**Does the recommended score ({label}) predict the chance-corrected probe accuracy "
@@ -172,9 +282,10 @@ def _model_section(r:pd.DataFrame, mname:str, rep:pd.DataFrame, rec:str, task:st
             "- at the cell fixed in advance (layer ⌊2L/3⌉, the smallest k ≥ C), the first number to read: "
             f"{rec_rho['fixed']}",
             f"- held-out selection of (layer, k) (each task's cell chosen on the other tasks): {rec_rho['heldout']}",
-            f"- in-sample selection (the paper's way: the best of {n_cfg} cells on the same tasks; optimistic): "
-            f"{rec_rho['paper']}", "",
+            f"- in-sample selection (the paper's way: the best of {n_cfg} cells on the same tasks; optimistic, "
+            f"no interval): {rec_rho['paper']}", "",
             _verdict(R[rec], label), "",
+            "**In plain words.** " + " ".join(in_words(r, rep, mname)), "",
             f"The paper's raw NTPS (its own definition), for comparison: fixed {raw_rho['fixed']}, "
             f"held out {raw_rho['heldout']}, in sample {raw_rho['paper']}.", "",
             f"The permutation p-values redo the selection on every permutation. `correlations.csv` holds {len(rep)} "

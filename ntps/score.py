@@ -87,6 +87,7 @@ def _prefix_energy(Q, U):
     P = M2.cumsum(0).cumsum(1)
     return torch.nn.functional.pad(P, (1, 0, 1, 0))
 
+# %% ../nbs/06_score.ipynb #df96fba7
 def nested_scores(U, # [d, r] perception directions in order
                   V, # [d, m] next-token directions in order (linearly independent)
                   kv:Sequence[int], # number of V columns per score
@@ -100,6 +101,7 @@ def nested_scores(U, # [d, r] perception directions in order
         raise ValueError(f"k out of range: kv must be in 1…{V.shape[1]}, ku in 1…{U.shape[1]}")
     return _scores(nested_orth(V), nested_orth(U) if orthonormal_U else U, kv, ku)
 
+# %% ../nbs/06_score.ipynb #e8221fbf
 def _scores(Q, U, kv, ku):
     "NTPS(U[:, :ku[i]], span Q[:, :kv[i]]) for nested orthonormal Q: one product and a 2-D prefix sum."
     P = _prefix_energy(Q, U)
@@ -141,9 +143,11 @@ class _Geometry:
     Qw: torch.Tensor # [d, m] nested orthonormal basis of S_xx^{1/2} V
     def half(self, M): return _half(self.Q, self.sqrt_w, M)
 
+# %% ../nbs/06_score.ipynb #07bbe4df
 def _half(Q, sqrt_w, M):
     return Q @ (sqrt_w[:, None] * (Q.T @ M)) # S_xx^{1/2} M = Q diag(√w) Qᵀ M, without forming S_xx^{1/2}
 
+# %% ../nbs/06_score.ipynb #b2247e5c
 def _whitening(S_xx, tol, ridge):
     "(w, Q, keep): eigendecomposition of the (ridged) S_xx and the eigenvalues kept by the cut-off rule of `gen_eigh`."
     B = _with_ridge(symmetrize(S_xx), ridge)
@@ -156,6 +160,7 @@ def _whitening(S_xx, tol, ridge):
                          f"largest {wmax.item():.3g}")
     return w, Q, w > rtol * wmax
 
+# %% ../nbs/06_score.ipynb #ecd623c9
 def _geometry(S_xx, V, tol, ridge, wq=None) -> _Geometry:
     ("The geometry of one layer from one eigendecomposition of S_xx (`wq`: reuse the one `_whitening` "
      "returned) and two QRs.")
@@ -164,6 +169,7 @@ def _geometry(S_xx, V, tol, ridge, wq=None) -> _Geometry:
     return _Geometry(W=Q[:, keep] / w[keep].sqrt(), Q_r=Q[:, keep], Q=Q, sqrt_w=sw, Qv=nested_orth(V),
                      Qw=nested_orth(_half(Q, sw, V)))
 
+# %% ../nbs/06_score.ipynb #fcfafaab
 def _perception_from(wq, S_xy, exact:bool=False) -> Subspace:
     ("`perception_subspace` (torch backend) from the eigendecomposition of S_xx: whiten, one eigh, map back "
      "(as `gen_eigh`).")
@@ -178,7 +184,6 @@ def _perception_from(wq, S_xy, exact:bool=False) -> Subspace:
     lam, Y = torch.linalg.eigh(symmetrize(M))
     X = fix_signs((W @ Y).flip(1))
     return Subspace(lam.flip(0), X, _nonzero(lam.flip(0), X.shape[0], cap=S_xy.shape[1]))
-
 
 # %% ../nbs/06_score.ipynb #dde993e1
 def _select(pu:Subspace, pv:Subspace, ks, mode, fractions):

@@ -271,6 +271,7 @@ def _targets(self:MomentAccumulator, labels, B:int) -> torch.Tensor:
                          f"{tuple(y.shape)}")
     return y.to(self.dtype)
 
+# %% ../nbs/03_stats.ipynb #96d3a526
 @patch
 def add(self:MomentAccumulator, part:dict) -> MomentAccumulator:
     "Add un-normalised batch sums (the output of `batch_moments`, or another accumulator's `sums`)."
@@ -297,6 +298,7 @@ def add(self:MomentAccumulator, part:dict) -> MomentAccumulator:
     )
     return self
 
+# %% ../nbs/03_stats.ipynb #bc584e71
 @patch
 def update(self:MomentAccumulator,
             hidden_states, # [L+1, B, T, d] tensor, tuple of [B, T, d], or model output with `.hidden_states`
@@ -344,6 +346,7 @@ def _check_compatible(self:MomentAccumulator, other:MomentAccumulator):
         if a is not None and b is not None and a != b:
             raise ValueError(f"cannot merge moments of different runs: {k} is {a!r} in one and {b!r} in the other")
 
+# %% ../nbs/03_stats.ipynb #4fa14c25
 @patch
 def merge(self:MomentAccumulator, other:MomentAccumulator) -> MomentAccumulator:
     "Add the sums of `other` (same context, classes and layers) into `self`; returns `self`."
@@ -354,6 +357,7 @@ def merge(self:MomentAccumulator, other:MomentAccumulator) -> MomentAccumulator:
     if other.sums is None: return self
     return self.add(dict(other.sums, n=other.n, n_pairs=other.n_pairs, n_tokens=other.n_tokens))
 
+# %% ../nbs/03_stats.ipynb #d1306fb7
 @patch
 def all_reduce(self:MomentAccumulator, group=None) -> MomentAccumulator:
     "Sum the accumulators of all processes of `group` (torch.distributed must be initialised); returns `self`."
@@ -394,6 +398,7 @@ def _pack(S:torch.Tensor) -> torch.Tensor:
     i, j = torch.triu_indices(S.shape[-1], S.shape[-1], device=S.device)
     return (S[:, i, j] + S[:, j, i]) * 0.5
 
+# %% ../nbs/03_stats.ipynb #e634b20c
 def _unpack(P:torch.Tensor, d:int) -> torch.Tensor:
     "Inverse of `_pack`: [L+1, d(d+1)/2] → exactly symmetric [L+1, d, d]."
     if P.ndim != 2 or P.shape[1] != d * (d + 1) // 2:
@@ -402,6 +407,7 @@ def _unpack(P:torch.Tensor, d:int) -> torch.Tensor:
     S = P.new_empty(P.shape[0], d, d); S[:, i, j] = P; S[:, j, i] = P
     return S
 
+# %% ../nbs/03_stats.ipynb #c3acfbeb
 def _psd_factor(S:torch.Tensor, max_rank:int) -> torch.Tensor|None:
     ("A factor F [L+1, d, r] with F Fᵀ = S (eigenvalues above `max(w)·d·eps`), when rank ≤ `max_rank` makes "
      "it smaller than the upper triangle; else None.")
@@ -412,10 +418,12 @@ def _psd_factor(S:torch.Tensor, max_rank:int) -> torch.Tensor|None:
     r = min(int(keep.sum(-1).max()), max_rank)
     return (Q * w.clamp(min=0).sqrt()[..., None, :]).masked_fill(~keep[..., None, :], 0)[..., d - r:].contiguous()
 
+# %% ../nbs/03_stats.ipynb #4fe7028a
 def _from_factor(F:torch.Tensor) -> torch.Tensor:
     "F Fᵀ, exactly symmetric."
     return _symmetrize_(F @ F.mT)
 
+# %% ../nbs/03_stats.ipynb #f229a0f9
 def _gram_factor(S_ch:torch.Tensor, sum_h:torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     ("(R packed [L+1, d(d+1)/2], Qᵀ sum_h) from `S_chᵀ = Q R`: `L = Rᵀ` has `L Lᵀ = S_ch S_chᵀ`, and `L − r c "
      "(Qᵀh)ᵀ` the centred Gram.")
@@ -423,6 +431,7 @@ def _gram_factor(S_ch:torch.Tensor, sum_h:torch.Tensor) -> tuple[torch.Tensor, t
     i, j = torch.triu_indices(R.shape[-1], R.shape[-1], device=R.device)
     return R[:, i, j], (Q.mT @ sum_h[..., None])[..., 0]
 
+# %% ../nbs/03_stats.ipynb #3504a9b2
 def _from_gram_factor(P:torch.Tensor, d:int) -> torch.Tensor:
     "The lower-triangular stand-in `L = Rᵀ` [L+1, d, d] from the packed R."
     if P.ndim != 2 or P.shape[1] != d * (d + 1) // 2:
@@ -430,7 +439,6 @@ def _from_gram_factor(P:torch.Tensor, d:int) -> torch.Tensor:
     i, j = torch.triu_indices(d, d, device=P.device)
     R = P.new_zeros(P.shape[0], d, d); R[:, i, j] = P
     return R.mT.contiguous()
-
 
 # %% ../nbs/03_stats.ipynb #6cdf2cc7
 def _compact_tensors(acc) -> dict:

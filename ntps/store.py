@@ -10,7 +10,8 @@ from typing import Callable, Sequence # torch is imported where a fingerprint ne
 
 # %% auto #0
 __all__ = ['MODEL_FILE_SUFFIXES', 'MODEL_FILE_NAMES', 'atomic_write', 'atomic_dir', 'write_text', 'write_json', 'write_table',
-           'read_json', 'slug', 'short_hash', 'texts_fingerprint', 'tensors_digest', 'weights_hash', 'model_identity']
+           'read_json', 'slug', 'short_hash', 'local_key', 'texts_fingerprint', 'tensors_digest', 'weights_hash',
+           'model_identity']
 
 # %% ../nbs/02_store.ipynb #5f0e0007
 _UMASK_LOCK = threading.Lock()
@@ -73,12 +74,14 @@ def write_text(text:str, # UTF-8 text
     "Write UTF-8 text atomically."
     return atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"))
 
+# %% ../nbs/02_store.ipynb #231273e9
 def write_json(obj, # anything `json.dumps` takes (others via `str`)
                path:str|Path, # the file
               ) -> Path:
     "Write JSON atomically (indented, for people as well as programs)."
     return write_text(json.dumps(obj, indent=1, default=str), path)
 
+# %% ../nbs/02_store.ipynb #5cb9ce63
 def write_table(df, # a pandas DataFrame
                 path:str|Path, # `.csv` or `.parquet`
                ) -> Path:
@@ -111,6 +114,15 @@ def short_hash(*parts, # anything with a `str`
     "The first `n` hex digits of SHA-256 over the parts (joined by NUL): tells apart names that slug alike."
     return hashlib.sha256("\0".join(map(str, parts)).encode()).hexdigest()[:n]
 
+# %% ../nbs/02_store.ipynb #5f0e0019b
+def local_key(path:str|Path, # a local file or folder, as given
+             ) -> str: # `name@1a2b3c4d`
+    ("How a local source is named in files and tables: its name and 8 hex digits of a hash of its resolved "
+     "path (unique per place, never a machine path).")
+    p = Path(path)
+    full = p.resolve()
+    return f"{p.name or full.name or 'root'}@{short_hash(full)}"
+
 # %% ../nbs/02_store.ipynb #5f0e0021
 def texts_fingerprint(texts:Sequence[str], # N texts
                       Y=None, # their targets
@@ -134,6 +146,7 @@ def _hash_tensor(h, name:str, t):
     h.update(f"{name}|{t.dtype}|{tuple(t.shape)}|".encode())
     if t.numel(): h.update(t.reshape(-1).view(torch.uint8).numpy().data)
 
+# %% ../nbs/02_store.ipynb #2f6e1f27
 def tensors_digest(tensors:dict, # name → tensor
                    header:str="", # text covered by the digest too (e.g. a file's JSON header)
                   ) -> str: # 64 hex digits
@@ -143,6 +156,7 @@ def tensors_digest(tensors:dict, # name → tensor
     for k in sorted(tensors): _hash_tensor(h, k, tensors[k])
     return h.hexdigest()
 
+# %% ../nbs/02_store.ipynb #85ea0f11
 def weights_hash(model, # any torch module (a causal LM, a PEFT model, …)
                 ) -> str: # 16 hex digits
     "SHA-256 of every parameter and buffer of `model`: names, dtypes, shapes and all bytes, one tensor at a time."

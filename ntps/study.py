@@ -23,8 +23,7 @@ from .baselines import baselines
 from .data import load_dataset
 from .extract import collect_moments, resolve_layers
 from .lora import LoraTrainConfig, lora_benchmark, n_blocks
-from .models import load_model
-
+from .models import check_device, check_model, load_model, model_label
 
 # %% auto #0
 __all__ = ['RUNTIME_FIELDS', 'LATER_DEFAULTS', 'STUDY_FILES', 'Interval', 'ListOf', 'check_settings', 'StudyConfig',
@@ -157,6 +156,8 @@ class StudyConfig:
 
     def __post_init__(self):
         check_settings(self, self.constraints)
+        for f in ("device", "sums_device", "probe_device"): # a device not here: refused before any work
+            check_device(getattr(self, f), f"StudyConfig.{f}")
         object.__setattr__(self, "ridge_grid", tuple(float(r) for r in self.ridge_grid))
         if self.layers is not None: object.__setattr__(self, "layers", tuple(self.layers))
 
@@ -379,11 +380,20 @@ def run_study(models:dict|Sequence[str], # {name: (model, tokenizer) or a zero-a
               out:str|Path,
               config:StudyConfig=StudyConfig(), # settings
               *, progress:bool=True, # progress bars
+              # called as `on_cell(model, dataset, rows, seconds)` when a cell is done (`seconds` None: resumed)
+              on_cell:Callable|None=None,
              ) -> pd.DataFrame: # the tidy table of all results (also in `out/results.parquet`)
     "Run (or resume) a models × datasets grid: each cell is saved at once with its fingerprint, a stale one recomputed."
     from tqdm.auto import tqdm
     if isinstance(models, (list, tuple)): models = {m: m for m in models}
     if not models or not datasets: raise ValueError("run_study needs at least one model and one dataset")
+    for src in models.values(): # every name found now (package, folder, hub or its cache), not hours in
+        if isinstance(src, (str, Path)): check_model(src)
+    # result rows name a model portably (no machine path); parts and fingerprints keep the exact name `m`
+    label = {m: model_label(m) for m in models} # a name that is a local folder, however it was loaded
+    if len(set(label.values())) < len(label):
+        a, b = next((a, b) for a in label for b in label if a != b and label[a] == label[b])
+        raise ValueError(f"models {a!r} and {b!r} are the same model ({label[a]}); list it once")
     out = Path(out); (out / "parts").mkdir(parents=True, exist_ok=True)
     write_json(_plan(config, models, datasets), out / "config.json")
     cells = [(m, d) for m in models for d in datasets]
@@ -396,17 +406,22 @@ def run_study(models:dict|Sequence[str], # {name: (model, tokenizer) or a zero-a
         if m not in ident: # a loader is called once, to hash what it loads
             ident[m] = model_identity(_get_model(models, m, loaded) if callable(models[m]) else models[m])
         part, fp = _part_path(out, m, ds.key), _part_fingerprint(m, ident[m], d, ds, config)
-        parts.append(part); side = part.with_suffix(".json")
-        if part.exists() and read_json(side) == fp: continue # resume
+        parts.append((part, label[m])); side = part.with_suffix(".json")
+        if part.exists() and read_json(side) == fp: # resume
+            if on_cell is not None: on_cell(label[m], ds.key, pd.read_parquet(part).assign(model=label[m]), None)
+            continue
         if part.exists():
             old = read_json(side) or {}
             differ = ", ".join(k for k in fp if old.get(k) != fp[k])
             warnings.warn(f"{part.name} was made from other inputs ({differ} differ): recomputing it", stacklevel=2)
-        bar.set_postfix_str(f"{m} × {ds.key}")
-        df = study_one(*_get_model(models, m, loaded), ds, config, model_name=m, progress=progress)
+        bar.set_postfix_str(f"{label[m]} × {ds.key}")
+        t0 = time.perf_counter()
+        df = study_one(*_get_model(models, m, loaded), ds, config, model_name=label[m], progress=progress)
         write_table(df.assign(dataset_source=str(d)), part)
         write_json(fp, side) # the fingerprint last: a part without one is recomputed
-    res = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
+        if on_cell is not None: on_cell(label[m], ds.key, df, time.perf_counter() - t0)
+    # parts written before labels were portable get their label too
+    res = pd.concat([pd.read_parquet(p).assign(model=name) for p, name in parts], ignore_index=True)
     write_table(res, out / "results.parquet")
     return res
 
