@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal, Sequence
 # no torch, numpy or pandas: `--help` stays fast
-from .store import atomic_dir, slug, write_json, write_table, write_text
+from .store import atomic_dir, slug, write_json, write_table
 from . import MAX_TRAIN, MAX_TEST, MAX_LENGTH, BATCH_SIZE # one set of defaults for every command and `StudyConfig`
 
 # %% auto #0
@@ -159,12 +159,13 @@ def moments(model:str, dataset:str,
     import numpy as np, torch
     from ntps.extract import collect_moments
     from ntps.stats import MomentAccumulator
+    from ntps.models import model_label
     t0 = time.perf_counter()
     ds = _data(dataset, max_train, max_test, seed, text, label)
     texts, labels = (ds.train_texts, ds.train_labels) if split == "train" else (ds.test_texts, ds.test_labels)
     m, tok = _load(model, dtype, device)
     part = _partial(out); part.parent.mkdir(parents=True, exist_ok=True)
-    meta = dict(dataset=ds.name, split=split, classes=list(map(str, ds.classes)), model_name=model)
+    meta = dict(dataset=ds.name, split=split, classes=list(map(str, ds.classes)), model_name=model_label(model))
     mo = collect_moments(m, tok, list(texts), np.asarray(labels), batch_size=batch_size, max_length=max_length,
                          exclude_bos=exclude_bos, num_classes=ds.n_classes, keep_features=features, checkpoint=part,
                          checkpoint_every=checkpoint_every, device=device, layers=layers, sums_device=sums_device,
@@ -257,6 +258,7 @@ def probe(model:str, dataset:str,
     import numpy as np
     from ntps.probes import HeadProbeConfig, best_layer, head_probe
     from ntps.study import probe_table
+    from ntps.models import model_label
     t0 = time.perf_counter()
     _positive(max_train=max_train, max_test=max_test, batch_size=batch_size, max_length=max_length,
               head_epochs=head_epochs)
@@ -265,9 +267,9 @@ def probe(model:str, dataset:str,
     Ftr, Fte = _features(m, tok, ds, batch_size, max_length, exclude_bos, device, not quiet)
     ytr, yte, C = np.asarray(ds.train_labels), np.asarray(ds.test_labels), ds.n_classes
     tab = probe_table(Ftr, ytr, Fte, yte, C) # on the CPU, layers in chunks within the study's memory budget
-    tab.insert(0, "dataset", ds.name); tab.insert(0, "model", model)
+    tab.insert(0, "dataset", ds.name); tab.insert(0, "model", model_label(model)) # no machine path
     out = Path(out or f"probe_{slug(model)}__{slug(dataset)}")
-    info = dict(model=model, dataset=ds.name, n_train=len(ytr), n_test=len(yte), n_classes=C)
+    info = dict(model=model_label(model), dataset=ds.name, n_train=len(ytr), n_test=len(yte), n_classes=C)
     info |= best_layer(Ftr, ytr, C, layers=tab.layer.tolist(), seed=seed)
     if head:
         hp = head_probe(Ftr, ytr, Fte, yte, config=HeadProbeConfig(epochs=head_epochs, seed=seed), n_classes=C)
@@ -304,6 +306,7 @@ def lora(model:str, dataset:str,
         raise ValueError(f"top_blocks must be an integer >= 0 (0 = every block), got {top_blocks!r}")
     import numpy as np, pandas as pd
     from ntps.lora import LoraTrainConfig, lora_benchmark, n_blocks, save_lora
+    from ntps.models import model_label
     ds = _data(dataset, max_train, max_test, seed, text, label)
     m, tok = _load(model, "default", device)
     L = n_blocks(m)
@@ -316,7 +319,7 @@ def lora(model:str, dataset:str,
     ok = bool(b.converged)
     gains = {g: (float(b[g]) if ok else None) for g in ("gain_vs_logreg", "gain_vs_head", "gain_vs_paper_head")}
     scores = {c: float(b[c]) for c in ("lora_acc", "logreg_cv_acc", "head_acc", "linear_acc")}
-    res = dict(model=model, dataset=ds.name, n_train=len(ds.train_labels), n_test=len(ds.test_labels),
+    res = dict(model=model_label(model), dataset=ds.name, n_train=len(ds.train_labels), n_test=len(ds.test_labels),
                n_classes=ds.n_classes, **scores, **gains, lora_gain=gains["gain_vs_paper_head"],
                mcnemar_logreg_p=float(b.mcnemar_logreg_p), converged=ok, flag=b.flag, steps_run=int(b.lora_steps),
                best_step=int(b.lora_best_step), seconds_per_step=float(b.lora_s_per_step), config=dict(vars(cfg)))

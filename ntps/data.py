@@ -273,6 +273,7 @@ def _label_text(tr:pd.Series, te:pd.Series, where:str) -> tuple[pd.Series, pd.Se
     _warn_same_number(norm.unique(), where)
     return tr.map(text), te.map(text)
 
+# %% ../nbs/07_data.ipynb #e0393ce1
 def _warn_one_split(ds:TextDataset):
     "Warn when a class has texts in one split only (e.g. a label seen only in test)."
     bal = ds.class_balance()

@@ -4,14 +4,14 @@
 
 # %% ../nbs/05_extract.ipynb #54425264
 from __future__ import annotations
-import glob, inspect, json, logging, time, warnings
+import glob, inspect, logging, time, warnings
 from pathlib import Path
 from typing import Callable, Literal, Sequence
 import numpy as np
 import torch
 from tqdm.auto import tqdm
 from .store import texts_fingerprint, tensors_digest, weights_hash
-from .stats import MomentAccumulator, Moments, Context, batch_moments, reference_moments
+from .stats import MomentAccumulator, Context, batch_moments
 
 logger = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@
 # %% ../nbs/11_lora.ipynb #142e03b1
 from __future__ import annotations
 import collections.abc, copy, json, math, time, inspect, logging
-from dataclasses import dataclass, field, asdict, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal, Sequence
 import numpy as np
@@ -262,6 +262,7 @@ class TokenEmbeddings(collections.abc.Sequence):
         lazy = cls(ids, emb, device)
         return lazy if torch.equal(lazy[0], h0) else None
 
+# %% ../nbs/11_lora.ipynb #76bd4d21
 def _pad_states(states:Sequence[torch.Tensor], device) -> dict:
     "Right-pad cached states [T_n, d] into a batch, with the attention mask and position ids `encode` would give."
     T = max(s.shape[0] for s in states)
@@ -366,6 +367,7 @@ def _val_split(y:torch.Tensor, frac:float, seed:int) -> tuple[np.ndarray, np.nda
     if frac == 0: return np.arange(len(y)), np.zeros(0, dtype=np.int64)
     return stratified_split(y.tolist(), test_size=frac, seed=seed)
 
+# %% ../nbs/11_lora.ipynb #5664354f
 def _step_inputs(clf, tokenizer, texts, cfg, dev, progress, inputs=None, features=None):
     ("A function `idx -> logits` for the training loop: cached block inputs + top blocks, cached features "
      "(head only), or the full model.")
@@ -521,6 +523,7 @@ def _top_ntps(top:TopBlocks, states, labels, C:int, ks:Sequence[int], device, ba
     cur = ntps_curve(*(sums[k] / len(states) for k in ("S_xx", "S_xy", "S_cc", "S_ch")), ks=list(ks), progress=False)
     return {f"{v}_k{k}": float(cur.loc[cur.k == k, v].iloc[0]) for v in ("ntps", "ntps_orth", "ntps_white") for k in ks}
 
+# %% ../nbs/11_lora.ipynb #35183466
 def _mcnemar(a:np.ndarray, b:np.ndarray) -> tuple[int, int, float]:
     "Exact two-sided McNemar test of paired correctness vectors: (a right & b wrong, a wrong & b right, p)."
     import scipy.stats

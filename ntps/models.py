@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_models.ipynb #ee9fbdfe
 from __future__ import annotations
-import hashlib, importlib.metadata, importlib.util, json, logging, os, shutil, sys, tempfile, time
+import importlib.metadata, importlib.util, json, logging, os, shutil, sys, tempfile, time
 from dataclasses import dataclass, asdict
 from pathlib import Path
 from typing import Literal
@@ -201,6 +201,7 @@ def _hub_host() -> tuple[str|None, int]:
         url = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
     return url.hostname, url.port or (443 if url.scheme == "https" else 80)
 
+# %% ../nbs/08_models.ipynb #82eecfa2
 def _hub_reachable(timeout:float) -> bool:
     "Whether the hub's host accepts a TCP connection within `timeout` seconds (name lookup included)."
     import socket, threading

@@ -4,7 +4,7 @@
 
 # %% ../nbs/17_paper_reproduction.ipynb #63d266e0
 from __future__ import annotations
-import gc, logging, os, math, re, time
+import gc, logging, os, re, time
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal, Mapping, Sequence

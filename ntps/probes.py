@@ -4,7 +4,7 @@
 
 # %% ../nbs/09_probes.ipynb #991ee2aa
 from __future__ import annotations
-import math, logging, numbers
+import math, numbers
 from dataclasses import dataclass, field
 from typing import Literal, Sequence
 import numpy as np
@@ -454,6 +454,7 @@ def probe_peak_bytes(n_texts:int, # N, train + test texts
     "Peak memory of `probe_layers` and `baselines` fitting `chunk` layers at once (above the features themselves)."
     return 64 * 2**20 + int(1.3 * (chunk + 2) * probe_bytes_per_layer(n_texts, d))
 
+# %% ../nbs/09_probes.ipynb #92f91fd8
 def probe_layer_chunk(n_texts:int, # N, train + test texts
                       d:int, # feature width
                       n_layers:int, # layers to probe
@@ -467,7 +468,6 @@ def probe_layer_chunk(n_texts:int, # N, train + test texts
     c = n_layers
     while c > 1 and probe_peak_bytes(n_texts, d, c) > gib * 2**30: c -= 1
     return c
-
 
 # %% ../nbs/09_probes.ipynb #027aac9f
 @dataclass(frozen=True)

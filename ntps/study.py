@@ -4,9 +4,9 @@
 
 # %% ../nbs/13_study.ipynb #0cf29893
 from __future__ import annotations
-import gc, json, os, tempfile, time, tomllib, warnings
+import gc, json, time, tomllib, warnings
 from types import SimpleNamespace
-from dataclasses import dataclass, field, fields, asdict, replace
+from dataclasses import dataclass, fields, asdict
 from pathlib import Path
 from typing import Callable, ClassVar, Literal, NamedTuple, Sequence
 import numpy as np
@@ -17,7 +17,7 @@ from fastcore.basics import patch
 from . import MAX_TRAIN, MAX_TEST, BATCH_SIZE, MAX_LENGTH
 from .store import model_identity, read_json, short_hash, slug, write_json, write_table
 from .probes import HeadProbeConfig, PROBE_MEMORY_GIB, head_probe, probe_layer_chunk, probe_layers
-from .score import k_grid, score_table
+from .score import score_table
 from .selection import preregistered_layer
 from .baselines import baselines
 from .data import load_dataset
@@ -72,6 +72,7 @@ def _describe(c, plural:bool=False) -> str:
     hi = "" if c.high is None else f"{' and' if lo else ''} {'<=' if c.closed in ('right', 'both') else '<'} {c.high}"
     return noun + lo + hi
 
+# %% ../nbs/13_study.ipynb #b626c308
 def check_settings(obj, # a settings dataclass, e.g. a `StudyConfig`
                    constraints:dict, # field → list of allowed alternatives (values, types, `Interval`, `ListOf`)
                   ):
@@ -293,6 +294,7 @@ def _probe_chunks(n_texts:int, d:int, n_layers:int, config) -> dict:
     c = probe_layer_chunk(n_texts, d, n_layers, config.probe_memory_gib)
     return {} if c >= n_layers else dict(layer_chunk=c)
 
+# %% ../nbs/13_study.ipynb #f4883074
 def probe_table(Xtr, ytr, # [N, L+1, d] train features and [N] labels
                 Xte, yte, # [n, L+1, d] test features and [n] labels
                 C:int, # number of classes
@@ -311,6 +313,7 @@ def _probe_device(model, config) -> torch.device:
     if config.probe_device is not None: return torch.device(config.probe_device)
     return torch.device(config.device) if config.device is not None else next(model.parameters()).device
 
+# %% ../nbs/13_study.ipynb #51c66ee9
 def _on_device(f:Callable, device:torch.device):
     "`f(device)`; when it fails on an accelerator (out of memory, …) a warning says so and `f` reruns on the CPU."
     try: return f(device)
@@ -329,7 +332,6 @@ def _study_layers(model, layers) -> list[int]|None:
     L = resolve_layers(model, [-1])[0]
     if L < 0: raise ValueError("StudyConfig.layers needs a model whose config gives num_hidden_layers")
     return sorted(set(resolve_layers(model, list(layers))) | {preregistered_layer(L), L})
-
 
 # %% ../nbs/13_study.ipynb #843eb0aa
 # `Moments` of the parent task's training texts (V comes from its S_cc, S_ch: it does not depend on labels)

@@ -30,14 +30,16 @@ def n_defs(src:str) -> int:
     return sum(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) for n in ast.parse(src).body)
 
 
-def split(src:str) -> list[str]:
-    "The cell's source as pieces of one definition each (a piece also keeps the statements that follow it)."
+def split(src:str, per_cell:int=1) -> list[str]:
+    "The cell's source as cells of `per_cell` definitions each (a definition keeps the statements that follow it)."
     head, code = src.split("\n", 1) # the `#| export` line
     lines, cs = code.splitlines(), cuts(code)
     if not cs: return [src]
     starts = [0] + cs[1:] # anything before the first definition stays with it
     pieces = ["\n".join(lines[a:b]).strip("\n") for a, b in zip(starts, starts[1:] + [len(lines)])]
-    return [f"{head}\n{p}" for p in pieces if p.strip()]
+    pieces = [p for p in pieces if p.strip()]
+    groups = [pieces[i:i + per_cell] for i in range(0, len(pieces), per_cell)] # at most `per_cell` definitions a cell
+    return [f"{head}\n" + "\n\n".join(g) for g in groups]
 
 
 def new_id(old:str, i:int) -> str: return hashlib.sha1(f"{old}:{i}".encode()).hexdigest()[:8]
@@ -47,6 +49,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("notebooks", nargs="+")
     ap.add_argument("--max", type=int, default=2, help="most definitions an export cell may keep")
+    ap.add_argument("--per_cell", type=int, default=1, help="definitions in each new cell")
     ap.add_argument("--check", action="store_true", help="only list the cells that would be split")
     a = ap.parse_args()
     found = 0
@@ -60,7 +63,7 @@ def main():
             found += 1
             print(f"{p.name}: cell {c.get('id')} holds {n_defs(s.split(chr(10), 1)[1])} definitions")
             if a.check: cells.append(c); continue
-            pieces = split(s)
+            pieces = split(s, a.per_cell)
             before = ast.dump(ast.parse(s)); after = ast.dump(ast.parse("\n".join(pieces)))
             assert before == after, f"{p.name} {c.get('id')}: the split changed the code"
             for i, piece in enumerate(pieces):
