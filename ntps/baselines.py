@@ -178,8 +178,8 @@ def _knn_acc(Xtr:torch.Tensor, ytr:torch.Tensor, # [L, N, d], [N]
 # %% ../nbs/10_baselines.ipynb #2d7e1e39
 def baselines(X_train, # [N, d] or [N, L+1, d] train features
               y_train, # [N] integer labels
-              X_test=None, # [n, ...] test features (needed for kNN)
-              y_test=None, # [n] test labels
+              X_test:torch.Tensor|np.ndarray|None=None, # [n, ...] test features (needed for kNN)
+              y_test:torch.Tensor|np.ndarray|Sequence[int]|None=None, # [n] test labels
               *,
               k:int=10, # neighbours for kNN
               shrinkage:Literal["ledoit_wolf", "ridge", "none"]="ledoit_wolf", # H-score covariance estimate
@@ -188,7 +188,7 @@ def baselines(X_train, # [N, d] or [N, L+1, d] train features
               layers:Sequence|None=None, # names of the layers; default 0…L
               layer_chunk:int|None=None, # layers processed together (memory); default all
               dtype:torch.dtype=torch.float64, # compute dtype
-              device=None, # compute device; default the device of `X_train` (CPU for arrays)
+              device:str|torch.device|None=None, # compute device; default that of `X_train` (CPU for arrays)
              ) -> pd.DataFrame: # columns layer, logme, h_score, rankme[, knn_acc], logme_dups, logme_bounded
     "LogME, H-score, RankMe (train split) and kNN test accuracy (a target) of every layer, with LogME's diagnostics."
     _check_shrinkage(shrinkage)

@@ -425,7 +425,11 @@ def demo(out:str="ntps-demo", # report folder
                        ridge_xx=_ridge_arg(ridge_xx), head_epochs=head_epochs, lora=lora, seed=seed, device=device)
     say(f"ntps demo: {model} on {len(ds)} tasks of the offline suite, {max_train} training and {max_test} test texts "
         f"each → {outp}")
-    m, tok = _load(model, "default", device)
+    from transformers.utils import logging as hf_logging
+    bars = hf_logging.is_progress_bar_enabled(); hf_logging.disable_progress_bar() # one line per stage, no bar
+    try: m, tok = _load(model, "default", device)
+    finally:
+        if bars: hf_logging.enable_progress_bar()
     L = int(m.config.num_hidden_layers)
     cfg = replace(plan, layers=tuple(range(0, L + 1, layer_step)))
     prepare_study_folder(outp, cfg, [model], ds, overwrite) # the plan names the model's layers: known once it loads

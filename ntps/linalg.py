@@ -14,7 +14,7 @@ __all__ = ['as_tensor', 'symmetrize', 'fix_signs', 'gen_eigh', 'orth_basis', 'ne
 # %% ../nbs/01_linalg.ipynb #38853d51
 def as_tensor(a, # a tensor, numpy array or nested list of real numbers
               name:str, # what `a` is called in error messages
-              dtype=None, # target dtype; default: a floating dtype is kept, integers and booleans become float64
+              dtype:torch.dtype|None=None, # target dtype; default: floats kept, integers and booleans become float64
              ) -> torch.Tensor:
     "Convert `a` to a floating tensor, checked: real and finite, with errors that name `name`."
     if isinstance(a, torch.Tensor): t = a

@@ -148,7 +148,7 @@ def prepare_tokenizer(tokenizer, # a Hugging Face tokenizer (modified in place)
 def encode(tokenizer, # a tokenizer that can pad (see `prepare_tokenizer`)
            texts:Sequence[str], # a batch of texts
            max_length:int=512, # truncate longer texts
-           device=None, # where to put the tensors
+           device:str|torch.device|None=None, # where to put the tensors
           ) -> dict: # `input_ids, attention_mask, position_ids` [B, T]
     "Tokenize and pad a batch (on the tokenizer's padding side), with position ids over real tokens."
     b = tokenizer(list(texts), padding=True, truncation=True, max_length=max_length, return_tensors="pt")
@@ -184,14 +184,14 @@ class LoraClassifier(nn.Module):
         m = attention_mask[..., None].to(h.dtype)
         return (h * m).sum(1) / m.sum(1).clamp_min(1)
 
-    def forward(self, input_ids, attention_mask, position_ids=None) -> torch.Tensor: # [B, C] logits
+    def forward(self, input_ids, attention_mask, position_ids:torch.Tensor|None=None) -> torch.Tensor: # [B, C] logits
         return self.head(self.pooled(input_ids, attention_mask, position_ids).to(self.head.linear.weight.dtype))
 
 # %% ../nbs/11_lora.ipynb #608abf04
 def pooled_features(model:nn.Module, # causal LM (frozen) or `LoraClassifier`
                     tokenizer, # its tokenizer
                     texts:Sequence[str], # N texts
-                    *, batch_size:int=16, max_length:int=512, device=None,
+                    *, batch_size:int=16, max_length:int=512, device:str|torch.device|None=None,
                     progress:bool=False,
                    ) -> torch.Tensor: # [N, d] float32, mean-pooled last layer
     "Mean-pooled last-layer features of a frozen model (what the head probe is trained on)."
@@ -210,7 +210,7 @@ def block_inputs(model:nn.Module, # causal LM (frozen; adapters, if any, must no
                  tokenizer, # its tokenizer
                  texts:Sequence[str], # N texts
                  start:int, # block index: the hidden state *entering* block `start` is kept (0 = the embeddings)
-                 *, max_length:int=128, batch_size:int=16, device=None, progress:bool=False,
+                 *, max_length:int=128, batch_size:int=16, device:str|torch.device|None=None, progress:bool=False,
                 ) -> Sequence[torch.Tensor]: # N tensors [T_n, d] float32, real tokens (`TokenEmbeddings` at start 0)
     ("Hidden states entering block `start` (`hidden_states[start]`) for every text: computed once, replayed "
      "by `TopBlocks` at every step.")
@@ -396,7 +396,7 @@ def train_lora(model:nn.Module, # causal LM (modified in place: adapters are inj
                config:LoraTrainConfig|None=None, # hyper-parameters; default the CPU protocol
                *,
                n_classes:int|None=None, # C; default max label + 1
-               device=None, # default: where the model is
+               device:str|torch.device|None=None, # default: where the model is
                progress:bool=True, # tqdm progress bar with the running loss
                # with `top_blocks`: cached `block_inputs(model, tokenizer, texts, L - top_blocks)`, reused
                # across seeds
@@ -470,7 +470,7 @@ def train_lora(model:nn.Module, # causal LM (modified in place: adapters are inj
 def predict(classifier:LoraClassifier, # a trained classifier
             tokenizer, # its tokenizer
             texts:Sequence[str], # texts to classify
-            *, batch_size:int=16, max_length:int=512, device=None, progress:bool=False,
+            *, batch_size:int=16, max_length:int=512, device:str|torch.device|None=None, progress:bool=False,
            ) -> torch.Tensor: # [N, C] float32 logits
     "Class logits for `texts` (eval mode: no dropout)."
     prepare_tokenizer(tokenizer)
@@ -541,7 +541,7 @@ def lora_benchmark(model:nn.Module, # the frozen causal LM (not modified: adapte
                    *, seeds:Sequence[int]=(0, 1, 2),
                    # k values of NTPS before/after LoRA (last layer, held-out texts); default (C,)
                    ks:Sequence[int]|None=None,
-                   device=None, progress:bool=False,
+                   device:str|torch.device|None=None, progress:bool=False,
                    return_runs:bool=False, # also return the trained LoRA runs (one per seed), e.g. to save an adapter
                   ) -> pd.DataFrame: # per seed: accuracies, gains vs three baselines, McNemar, NTPS before/after, flags
     ("LoRA against fair baselines on one dataset: block inputs cached once, every run at the training length, "

@@ -26,7 +26,7 @@ __all__ = ['RIDGE_GRID', 'PROBE_MEMORY_GIB', 'as_layers', 'compute_device', 'che
 def as_layers(X, # [N, d] or [N, L, d] features (tensor or array)
               name:str, # what `X` is called in error messages
               dtype=torch.float64, # dtype of the result
-              device=None, # device of the result; default where `X` is
+              device:str|torch.device|None=None, # device of the result; default where `X` is
              ) -> torch.Tensor: # [L, N, d]
     "Features `[N, d]` or `[N, L, d]`, checked, as layers first, `[L, N, d]`: every computation batches over layers."
     t = as_tensor(X, name)
@@ -262,8 +262,8 @@ def _nmse(mse:torch.Tensor, # [L] MSE of the probe on a split
 # %% ../nbs/09_probes.ipynb #5dff4e3b
 def lstsq_probe(X_train, # [N, d] or [N, L+1, d] train features
                 y_train, # [N] integer labels
-                X_test=None, # [n, d] or [n, L+1, d] test features (optional)
-                y_test=None, # [n] test labels
+                X_test:torch.Tensor|np.ndarray|None=None, # [n, d] or [n, L+1, d] test features (optional)
+                y_test:torch.Tensor|np.ndarray|Sequence[int]|None=None, # [n] test labels
                 *,
                 # relative ridge λ = ridge·tr(ZᵀZ)/d; 0 = minimum-norm least squares; "auto" = per layer, by
                 # leave-one-out on train
@@ -273,7 +273,7 @@ def lstsq_probe(X_train, # [N, d] or [N, L+1, d] train features
                 layers:Sequence|None=None, # names of the layers in the output; default 0…L
                 layer_chunk:int|None=None, # layers per batched solve (memory); default all
                 dtype:torch.dtype=torch.float64, # compute dtype
-                device=None, # compute device; default the device of `X_train` (CPU for arrays)
+                device:str|torch.device|None=None, # compute device; default that of `X_train` (CPU for arrays)
                ) -> ProbeResult:
     ("Least-squares regression of one-hot labels on standardised features, per layer: MSE and normalised MSE "
      "(`nmse`) on train and test.")
@@ -330,8 +330,8 @@ def _fit_logistic(Z:torch.Tensor, # [L, N, d] standardised features
 # %% ../nbs/09_probes.ipynb #20c86577
 def logistic_probe(X_train, # [N, d] or [N, L+1, d] train features
                    y_train, # [N] integer labels
-                   X_test=None, # [n, d] or [n, L+1, d] test features (optional)
-                   y_test=None, # [n] test labels
+                   X_test:torch.Tensor|np.ndarray|None=None, # [n, d] or [n, L+1, d] test features (optional)
+                   y_test:torch.Tensor|np.ndarray|Sequence[int]|None=None, # [n] test labels
                    *,
                    l2:float=1e-3, # L2 penalty on the weights (per-sample loss + l2/2·‖W‖²)
                    max_iter:int=200, # L-BFGS iterations
@@ -340,7 +340,7 @@ def logistic_probe(X_train, # [N, d] or [N, L+1, d] train features
                    layers:Sequence|None=None, # names of the layers in the output; default 0…L
                    layer_chunk:int|None=None, # layers fitted together (memory); default all
                    dtype:torch.dtype=torch.float64, # compute dtype
-                   device=None, # compute device; default the device of `X_train` (CPU for arrays)
+                   device:str|torch.device|None=None, # compute device; default that of `X_train` (CPU for arrays)
                   ) -> ProbeResult:
     ("Multinomial logistic regression on standardised features, per layer: the metrics of "
      "`classification_metrics` on train and test (majority class taken from train).")
@@ -398,8 +398,8 @@ def logistic_cv(X_train:torch.Tensor, # [N, d] train features
 # %% ../nbs/09_probes.ipynb #39428731
 def probe_layers(X_train, # [N, d] or [N, L+1, d] train features
                  y_train, # [N] integer labels
-                 X_test=None, # [n, ...] test features (optional)
-                 y_test=None, # [n] test labels
+                 X_test:torch.Tensor|np.ndarray|None=None, # [n, ...] test features (optional)
+                 y_test:torch.Tensor|np.ndarray|Sequence[int]|None=None, # [n] test labels
                  *,
                  # relative ridge of the least-squares probe; "auto" = per layer by leave-one-out on train
                  ridge:float|Literal["auto"]="auto",
@@ -407,7 +407,7 @@ def probe_layers(X_train, # [N, d] or [N, L+1, d] train features
                  l2:float=1e-3, # L2 penalty of the logistic probe
                  n_classes:int|None=None, # C; default max label + 1
                  layers:Sequence|None=None, # names of the layers; default 0…L
-                 device=None, # compute device of both probes; default the device of `X_train` (CPU for arrays)
+                 device:str|torch.device|None=None, # both probes' device; default that of `X_train` (CPU for arrays)
                  **kwargs, # passed to both probes (`layer_chunk`, `dtype`: float64 by default, for exact solves)
                 ) -> pd.DataFrame: # layer, split, mse, nmse, ridge, acc, macro_f1, chance_acc, kappa, balanced_acc, …
     "Least-squares and logistic probes on every layer, as one tidy table (layer, split, metric columns)."
@@ -526,7 +526,7 @@ def head_probe(X_train, # [N, d] or [N, L+1, d] train features (uses `config.lay
                config:HeadProbeConfig|None=None, # hyper-parameters; default the paper's
                *,
                n_classes:int|None=None, # C; default max label + 1
-               device=None, # training device; default the device of `X_train` (CPU for arrays)
+               device:str|torch.device|None=None, # training device; default the device of `X_train` (CPU for arrays)
                progress:bool=False, # show a progress bar over epochs
               ) -> HeadProbeResult:
     "The paper's frozen-backbone probe on cached pooled features: dropout + linear head, cross-entropy, AdamW."

@@ -272,8 +272,8 @@ def layer_curve(S_xx, S_xy, S_cc, S_ch, # the four moments of one layer: [d,d], 
                 # ridge on S_xx only (overrides `ridge` there); "auto": Ledoit–Wolf from `features`
                 ridge_xx:float|Literal["auto"]|None=None,
                 backend:Literal["torch", "scipy"]="torch", # eigen-solver
-                features=None, # [N, d] the mean-pooled features S_xx and S_xy were built from (same order as `labels`)
-                labels=None, # [N] integer class labels 0…C-1
+                features:torch.Tensor|np.ndarray|None=None, # [N, d] pooled features of S_xx, S_xy (in `labels` order)
+                labels:torch.Tensor|np.ndarray|Sequence[int]|None=None, # [N] integer class labels 0…C-1
                 n_perm:int=100, # label permutations for the null (0: none; else >= 50)
                 seed:int=0, # seed of the permutations
                 n_texts:int|None=None, # N, when `features` are not given (for the N ≤ d warning and `degenerate_white`)
@@ -304,14 +304,14 @@ def layer_curve(S_xx, S_xy, S_cc, S_ch, # the four moments of one layer: [d,d], 
 
 # %% ../nbs/06_score.ipynb #b1c74884
 def ntps_curve(S_xx, # [L+1, d, d] or [d, d]; or an object with attributes S_xx, S_xy, S_cc, S_ch (and n)
-               S_xy=None, # [L+1, d, C] or [d, C]
-               S_cc=None, # [L+1, d, d] or [d, d]
-               S_ch=None, # [L+1, d, d] or [d, d]
+               S_xy:torch.Tensor|np.ndarray|None=None, # [L+1, d, C] or [d, C]
+               S_cc:torch.Tensor|np.ndarray|None=None, # [L+1, d, d] or [d, d]
+               S_ch:torch.Tensor|np.ndarray|None=None, # [L+1, d, d] or [d, d]
                ks:Sequence[int]|None=None, # k values (topk mode); default 1…K per layer
                *, mode:Literal["topk", "paper", "released"]="topk", # see `layer_curve`
                layers:Sequence[int]|None=None, # subset of layers; default all
-               features=None, # [N, L+1, d] pooled features of every layer (or [N, d] for one layer)
-               labels=None, # [N] integer class labels
+               features:torch.Tensor|np.ndarray|None=None, # [N, L+1, d] pooled features of every layer (or [N, d])
+               labels:torch.Tensor|np.ndarray|Sequence[int]|None=None, # [N] integer class labels
                n_texts:int|None=None, # N without features; default the `n` of a moments object
                progress:bool=True, # show a progress bar over layers
                **kwargs, # passed to `layer_curve`: fractions, tol, ridge, ridge_xx, backend, n_perm, seed
@@ -532,7 +532,7 @@ def permutation_null(S_xx, # [d, d] second moment of the pooled features
                      ks:Sequence[int], # k values (numbers of V columns)
                      *, n_perm:int=100, # number of random permutations (>= 50)
                      seed:int=0, # seed of the random permutations
-                     permutations=None, # [P, N] explicit permutations instead (e.g. the identity, for tests)
+                     permutations:torch.Tensor|np.ndarray|None=None, # [P, N] given permutations (e.g. the identity)
                      tol:float|None=None, # relative eigenvalue cut-off of S_xx (as in `perception_subspace`)
                      ridge:float=0.0, # relative ridge on S_xx (as in `perception_subspace`)
                     ) -> PermutationNull:

@@ -359,7 +359,7 @@ def merge(self:MomentAccumulator, other:MomentAccumulator) -> MomentAccumulator:
 
 # %% ../nbs/03_stats.ipynb #d1306fb7
 @patch
-def all_reduce(self:MomentAccumulator, group=None) -> MomentAccumulator:
+def all_reduce(self:MomentAccumulator, group:torch.distributed.ProcessGroup|None=None) -> MomentAccumulator:
     "Sum the accumulators of all processes of `group` (torch.distributed must be initialised); returns `self`."
     import torch.distributed as dist
     if not (dist.is_available() and dist.is_initialized()): raise RuntimeError("torch.distributed is not initialised")

@@ -298,7 +298,7 @@ def _probe_chunks(n_texts:int, d:int, n_layers:int, config) -> dict:
 def probe_table(Xtr, ytr, # [N, L+1, d] train features and [N] labels
                 Xte, yte, # [n, L+1, d] test features and [n] labels
                 C:int, # number of classes
-                names=None, # hidden-state index of each layer; default 0…L
+                names:Sequence[int]|None=None, # hidden-state index of each layer; default 0…L
                 config:StudyConfig=StudyConfig(), # its `probe_memory_gib` sets the layer chunks
                 device="cpu", # where the probes compute
                ) -> pd.DataFrame: # one row per layer: `metric_split` columns and the baselines
@@ -346,7 +346,7 @@ def pair_subtasks(mom,
                   parent:str="task", # the parent's name (stored in `parent`; sub-task names are `parent|a vs b`)
                   # hidden-state index of each stored layer (a `StudyConfig.layers` subset); default 0…L
                   layer_ids:Sequence[int]|None=None,
-                  device=None, # where the probes compute; default the CPU
+                  device:str|torch.device|None=None, # where the probes compute; default the CPU
                  ) -> pd.DataFrame: # rows like `study_one`'s, with `parent` and `dataset` per pair
     ("Every two-class sub-task of a multi-class task, from features already computed: S_xx and S_xy of the "
      "pair's texts, V of the parent.")
