@@ -13,7 +13,7 @@ from .score import RECOMMENDED, RECOMMENDED_LABEL, VARIANT_LABELS
 from .baselines import BASELINE_LABELS
 from .selection import per_dataset_targets, preregistered_config, preregistered_layer, summarize
 from .plots import correlation_forest, layer_k_heatmap, ntps_k_curves, save_figure, score_scatter
-from .store import slug, write_table, write_text
+from .store import local_key, slug, write_table, write_text
 
 # %% auto #0
 __all__ = ['read_results', 'find_task', 'headline', 'task_line', 'minutes', 'StudyProgress', 'settings_note', 'run_summary',
@@ -42,11 +42,12 @@ def read_results(results:str|Path, # a study folder (with `results.parquet`) or 
 
 # %% ../nbs/15_report.ipynb #b4756d24
 def find_task(res:pd.DataFrame, # a study table
-              task:str, # a dataset's name, a suite task without `suite:`, or the source the study file gave
+              task:str, # a dataset's name, a suite task without `suite:`, or a local file (its path or name)
              ) -> str: # the `dataset` it names
     "The `dataset` of the results that `task` names (checked before any work)."
     names = set(res.dataset)
-    for cand in (task, f"suite:{task}"):
+    here = [local_key(task)] if Path(task).exists() else [] # a local file named by its path, here
+    for cand in (task, f"suite:{task}", *here):
         if cand in names: return cand
     if "dataset_source" in res:
         src = res.drop_duplicates("dataset")

@@ -419,7 +419,9 @@ def run_study(models:dict|Sequence[str], # {name: (model, tokenizer) or a zero-a
         bar.set_postfix_str(f"{label[m]} × {ds.key}")
         t0 = time.perf_counter()
         df = study_one(*_get_model(models, m, loaded), ds, config, model_name=label[m], progress=progress)
-        write_table(df.assign(dataset_source=str(d)), part)
+        # the source as given; a local file by its name (its path is machine-specific; `dataset` tells two apart)
+        src = Path(str(d)).name if Path(str(d)).exists() else str(d)
+        write_table(df.assign(dataset_source=src), part)
         write_json(fp, side) # the fingerprint last: a part without one is recomputed
         if on_cell is not None: on_cell(label[m], ds.key, df, time.perf_counter() - t0)
     # parts written before labels were portable get their label too
