@@ -541,13 +541,12 @@ def fix_doclinks(site:Path):
             changed = True
         if changed: f.write_text(str(soup), encoding="utf-8")
 
-PLACEHOLDER_USER = "ntps-dev" # settings.ini's `user` until the repository is published (as in tools/add_colab.py)
-
 def _site_info(root:Path) -> dict:
     from nbdev.config import get_config
+    from add_colab import config as colab_config # one rule for "published" (a real owner in settings.ini)
     cfg = get_config(path=root)
     title, url, lib = cfg.get("title") or cfg.lib_name, cfg.get("git_url", ""), cfg.lib_path
-    published = cfg.get("user", "").strip() not in ("", PLACEHOLDER_USER)
+    published = colab_config(root)["published"]
     link = f'<a href="{html.escape(url)}">Source on GitHub</a>.' if url and published else ""
     return dict(title=title, repo_link=link, lib=lib, doc_url=f'{cfg.get("doc_host", "")}{cfg.get("doc_baseurl", "")}',
                 repo=url if published else "", dead_repo="" if published else url)

@@ -288,11 +288,12 @@ def screenshot(driver, path:Path, max_height:int=16000):
     finally: driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
     path.write_bytes(base64.b64decode(png["data"]))
 
+@functools.cache
 def _unpublished_repo() -> str:
     "The repository address while settings.ini names the placeholder owner (every link into it is dead), else ''."
-    from nbdev.config import get_config
-    cfg = get_config(path=Path(__file__).resolve().parents[1])
-    return "" if cfg.get("user", "").strip() not in ("", "ntps-dev") else cfg.get("git_url", "")
+    from add_colab import config as colab_config # the one rule for "published"
+    c = colab_config(ROOT)
+    return "" if c["published"] else c["git_url"]
 
 def broken_links(site:Path, href:str) -> list[str]:
     "Links of one built page to a missing page of the site, to a missing anchor, or into an unpublished repository."
