@@ -12,7 +12,7 @@ from pathlib import Path
 
 
 def run_demo(extra:list[str], threads:int|None) -> tuple[list[tuple[float, str]], int, float]:
-    "Run `ntps demo` into a scratch folder; return the (seconds, line) pairs it printed, its exit code and its total time."
+    "Run `ntps demo` into a scratch folder; return the (seconds, line) pairs it printed, its exit code, its time."
     out = Path(tempfile.mkdtemp(prefix="ntps-bench-demo-"))
     cmd = [shutil.which("ntps") or "ntps"] # the console script a user types
     cmd += (["--threads", str(threads)] if threads else []) + ["demo", "--out", str(out / "demo")] + extra
