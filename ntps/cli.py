@@ -96,14 +96,7 @@ def command_parser(func, # a subcommand function with docments
     return p
 
 # %% ../nbs/16_cli.ipynb #f7bbde51
-Dtype = Literal["default", "float32", "bfloat16", "float16"]
-
-def _dtype(dtype:str):
-    "The torch dtype of `--dtype`; None for the model's own."
-    if dtype not in typing.get_args(Dtype):
-        raise ValueError(f"dtype must be 'default', 'float32', 'bfloat16' or 'float16', got {dtype!r}")
-    import torch
-    return None if dtype == "default" else getattr(torch, dtype)
+Dtype = Literal["default", "float32", "bfloat16", "float16", "float64"] # `ntps.models.DTYPES`, without importing torch
 
 def _positive(**values):
     "Check integer options before anything slow is loaded."
@@ -111,22 +104,13 @@ def _positive(**values):
         if v is not None and v < 1: raise ValueError(f"{k} must be >= 1, got {v}")
 
 # %% ../nbs/16_cli.ipynb #e54505b9
-def _load(model:str, dtype:str="default", device:str|None=None):
-    "(model, tokenizer) from a bundled name, hub id or folder."
-    from ntps.models import load_model
-    return load_model(model, dtype=_dtype(dtype), device=device)
-
 def _data(dataset:str, max_train=None, max_test=None, seed:int=0, text:str|None=None, label:str|None=None):
     "The dataset every command sees: the same stratified subsets for the same options."
     from ntps.data import load_dataset
-    cols = {k: v for k, v in (("text_column", text), ("label_column", label)) if v is not None}
-    try: return load_dataset(dataset, max_train=max_train, max_test=max_test, subsample_seed=seed, **cols)
-    except KeyError as e: # a missing column is bad input (exit 2)
-        raise ValueError(f"{dataset}: {e.args[0] if e.args else e}") from None
+    return load_dataset(dataset, max_train=max_train, max_test=max_test, subsample_seed=seed, text_column=text,
+                        label_column=label)
 
 # %% ../nbs/16_cli.ipynb #2dee8852
-def _partial(out:Path) -> Path: return out.with_name(out.name.removesuffix(".safetensors") + ".partial.safetensors")
-
 def moments(model:str, dataset:str,
             # moments file (`.safetensors`, with a `.json` sidecar);
             # default `moments/<model>__<dataset>__<split>.safetensors`
@@ -157,25 +141,18 @@ def moments(model:str, dataset:str,
     _positive(max_train=max_train, max_test=max_test, batch_size=batch_size, max_length=max_length,
               checkpoint_every=checkpoint_every)
     import numpy as np, torch
-    from ntps.extract import collect_moments
-    from ntps.stats import MomentAccumulator
-    from ntps.models import model_label
+    from ntps.extract import moments_file
+    from ntps.models import load_model, model_label
     t0 = time.perf_counter()
     ds = _data(dataset, max_train, max_test, seed, text, label)
     texts, labels = (ds.train_texts, ds.train_labels) if split == "train" else (ds.test_texts, ds.test_labels)
-    m, tok = _load(model, dtype, device)
-    part = _partial(out); part.parent.mkdir(parents=True, exist_ok=True)
+    m, tok = load_model(model, dtype=dtype, device=device)
     meta = dict(dataset=ds.name, split=split, classes=list(map(str, ds.classes)), model_name=model_label(model))
-    mo = collect_moments(m, tok, list(texts), np.asarray(labels), batch_size=batch_size, max_length=max_length,
-                         exclude_bos=exclude_bos, num_classes=ds.n_classes, keep_features=features, checkpoint=part,
-                         checkpoint_every=checkpoint_every, device=device, layers=layers, sums_device=sums_device,
-                         moment_dtype=getattr(torch, moment_dtype), storage_dtype=getattr(torch, storage_dtype),
-                         compact=compact, progress=not quiet, meta=meta)
-    if features: # the pooled features and the labels, in text order: what the permutation null and ridge_xx="auto" need
-        mo, F = mo
-        y = torch.as_tensor(np.asarray(labels), dtype=torch.int64)
-        MomentAccumulator.load(part).save(part, extra=dict(features=F.float(), labels=y))
-    os.replace(part.with_suffix(".json"), out.with_suffix(".json")); os.replace(part, out)
+    mo = moments_file(m, tok, list(texts), np.asarray(labels), out, features=features, batch_size=batch_size,
+                      max_length=max_length, exclude_bos=exclude_bos, num_classes=ds.n_classes,
+                      checkpoint_every=checkpoint_every, device=device, layers=layers, sums_device=sums_device,
+                      moment_dtype=getattr(torch, moment_dtype), storage_dtype=getattr(torch, storage_dtype),
+                      compact=compact, progress=not quiet, meta=meta)
     if not quiet:
         print(f"wrote {out}: {mo.num_layers} layers, d = {mo.d}, C = {mo.C}, {mo.n} texts, "
               f"{mo.n_pairs} next-token pairs ({time.perf_counter() - t0:.1f} s)")
@@ -223,28 +200,16 @@ def score(moments:str, # a moments file of `ntps moments` (with `--features`: th
     if names is not None: cur["layer"] = np.asarray(names)[cur.layer.values]
     for f in (["csv", "parquet"] if format == "both" else [format]): write_table(cur, out / f"ntps.{f}")
     if figures and mode == "topk":
-        from ntps.plots import layer_k_heatmap, ntps_k_curves, save_figure
+        from ntps.plots import task_figures
         title = f"{mo.meta.get('model_name', mo.meta.get('model', ''))} · {mo.meta.get('dataset', '')}".strip(" ·")
-        save_figure(ntps_k_curves(cur, max_layers=6, logx=True, title=title or None), out / "ntps_k.png")
-        heat = layer_k_heatmap(cur, RECOMMENDED if RECOMMENDED in cur else "ntps", title=title or None)
-        save_figure(heat, out / "ntps_heatmap.png")
+        task_figures(cur, out / "ntps_k.png", out / "ntps_heatmap.png", RECOMMENDED if RECOMMENDED in cur else "ntps",
+                     title=title or None)
     if not quiet:
         from ntps.report import headline
         try: head = f"; {headline(cur, mo.C)}" if mode == "topk" else ""
         except ValueError as e: head = f"; no headline: {e}"
         print(f"wrote {out}: {len(cur)} rows{head}")
     return out
-
-# %% ../nbs/16_cli.ipynb #35abeb31
-def _features(m, tok, ds, batch_size, max_length, exclude_bos, device, progress):
-    "Mean-pooled features [N, L+1, d] of the train and test texts (one pass each)."
-    import numpy as np
-    from ntps.extract import collect_moments
-    kw = dict(batch_size=batch_size, max_length=max_length, exclude_bos=exclude_bos, num_classes=ds.n_classes,
-              keep_features=True, device=device, progress=progress)
-    _, Ftr = collect_moments(m, tok, list(ds.train_texts), np.asarray(ds.train_labels), **kw)
-    _, Fte = collect_moments(m, tok, list(ds.test_texts), np.asarray(ds.test_labels), **kw)
-    return Ftr, Fte
 
 # %% ../nbs/16_cli.ipynb #09669859
 def probe(model:str, dataset:str,
@@ -257,14 +222,16 @@ def probe(model:str, dataset:str,
     "Per-layer least-squares and logistic probes, baselines (LogME, H-score, RankMe, kNN) and the head probe."
     import numpy as np
     from ntps.probes import HeadProbeConfig, best_layer, head_probe
-    from ntps.study import probe_table
-    from ntps.models import model_label
+    from ntps.study import dataset_features, probe_table
+    from ntps.report import probe_summary
+    from ntps.models import load_model, model_label
     t0 = time.perf_counter()
     _positive(max_train=max_train, max_test=max_test, batch_size=batch_size, max_length=max_length,
               head_epochs=head_epochs)
     ds = _data(dataset, max_train, max_test, seed, text, label)
-    m, tok = _load(model, dtype, device)
-    Ftr, Fte = _features(m, tok, ds, batch_size, max_length, exclude_bos, device, not quiet)
+    m, tok = load_model(model, dtype=dtype, device=device)
+    _, Ftr, Fte = dataset_features(m, tok, ds, batch_size=batch_size, max_length=max_length, exclude_bos=exclude_bos,
+                                   device=device, progress=not quiet)
     ytr, yte, C = np.asarray(ds.train_labels), np.asarray(ds.test_labels), ds.n_classes
     tab = probe_table(Ftr, ytr, Fte, yte, C) # on the CPU, layers in chunks within the study's memory budget
     tab.insert(0, "dataset", ds.name); tab.insert(0, "model", model_label(model)) # no machine path
@@ -276,12 +243,7 @@ def probe(model:str, dataset:str,
         info |= dict(linear_acc=hp.linear_acc, head_train_acc=hp.train_acc)
     for f in (["csv", "parquet"] if format == "both" else [format]): write_table(tab, out / f"probes.{f}")
     write_json(info, out / "head.json")
-    if not quiet:
-        last, best = tab.iloc[-1], tab.loc[tab.layer == info["best_layer"]].iloc[0]
-        hp = f"; head probe linear_acc {info['linear_acc']:.3f}" if head else ""
-        print(f"wrote {out}: {len(tab)} layers; layer {info['best_layer']} chosen on a validation split of train "
-              f"(val accuracy {info['best_layer_val_acc']:.3f}): test accuracy {best.acc_test:.3f}; "
-              f"last layer {last.acc_test:.3f}{hp} ({time.perf_counter() - t0:.1f} s)")
+    if not quiet: print(f"wrote {out}: {probe_summary(tab, info)} ({time.perf_counter() - t0:.1f} s)")
     return out
 
 # %% ../nbs/16_cli.ipynb #1754ad2a
@@ -306,34 +268,21 @@ def lora(model:str, dataset:str,
         raise ValueError(f"top_blocks must be an integer >= 0 (0 = every block), got {top_blocks!r}")
     import numpy as np, pandas as pd
     from ntps.lora import LoraTrainConfig, lora_benchmark, n_blocks, save_lora
-    from ntps.models import model_label
+    from ntps.models import load_model, model_label
+    from ntps.report import lora_summary
     ds = _data(dataset, max_train, max_test, seed, text, label)
-    m, tok = _load(model, "default", device)
+    m, tok = load_model(model, device=device)
     L = n_blocks(m)
     cfg = LoraTrainConfig(r=r, alpha=alpha, lr=lr, steps=steps, batch_size=batch_size, max_length=max_length, seed=seed,
                           top_blocks=L if top_blocks == 0 else min(top_blocks, L))
     tab, (run,) = lora_benchmark(m, tok, ds, cfg, seeds=(seed,), progress=not quiet, return_runs=True)
-    b = tab.iloc[0]
     out = Path(out or f"lora_{slug(model)}__{slug(dataset)}"); out.mkdir(parents=True, exist_ok=True)
     atomic_dir(out / "adapter", lambda d: save_lora(run.classifier, d)) # whole or not at all; modes from the umask
-    ok = bool(b.converged)
-    gains = {g: (float(b[g]) if ok else None) for g in ("gain_vs_logreg", "gain_vs_head", "gain_vs_paper_head")}
-    scores = {c: float(b[c]) for c in ("lora_acc", "logreg_cv_acc", "head_acc", "linear_acc")}
-    res = dict(model=model_label(model), dataset=ds.name, n_train=len(ds.train_labels), n_test=len(ds.test_labels),
-               n_classes=ds.n_classes, **scores, **gains, lora_gain=gains["gain_vs_paper_head"],
-               mcnemar_logreg_p=float(b.mcnemar_logreg_p), converged=ok, flag=b.flag, steps_run=int(b.lora_steps),
-               best_step=int(b.lora_best_step), seconds_per_step=float(b.lora_s_per_step), config=dict(vars(cfg)))
-    write_json(res, out / "lora.json")
+    info, text = lora_summary(tab.iloc[0], ds, model_label(model), vars(cfg))
+    write_json(info, out / "lora.json")
     losses = pd.DataFrame(dict(step=np.arange(1, len(run.losses) + 1), loss=run.losses, lr=run.lrs))
     write_table(losses, out / "losses.csv")
-    if not quiet:
-        accs = (f"lora_acc {b.lora_acc:.3f} | logistic probe (L2 by CV) {b.logreg_cv_acc:.3f} | head-only control "
-                f"{b.head_acc:.3f} | paper's head probe {b.linear_acc:.3f}")
-        if ok: print(f"wrote {out}: {accs}; gain over the logistic probe {b.gain_vs_logreg:+.3f} "
-                     f"(McNemar p = {b.mcnemar_logreg_p:.2g}, {len(ds.test_labels)} test texts), "
-                     f"over the control {b.gain_vs_head:+.3f}")
-        else: print(f"wrote {out}: {accs}; NOT CONVERGED ({b.flag}): no gain is reported — "
-                    "train longer or with another learning rate")
+    if not quiet: print(f"wrote {out}: {text}")
     return out
 
 # %% ../nbs/16_cli.ipynb #5c422e7d
@@ -379,18 +328,6 @@ def study(config:str, # TOML file: `models`, `datasets`, optional `out`, StudyCo
 DEMO_TASKS = ("movie_sentences", "wiki_uncertainty", "fortune_language", "fortune_topic",
               "wordnet_pos", "wordnet_supersense", "debian_section", "book_reviews_nl")
 
-def _demo_tasks(tasks:list[str]|None) -> list[str]:
-    "The demo's tasks as `suite:` names: the defaults, `all`, or the named suite tasks (at least 4)."
-    from ntps.data import list_datasets
-    names = [n.removeprefix("suite:") for n in list_datasets("suite").name]
-    tasks = names if tasks == ["all"] else list(tasks or DEMO_TASKS)
-    bad = [t for t in tasks if t.removeprefix("suite:") not in names]
-    if bad: raise ValueError(f"unknown suite task(s) {bad}; suite tasks: {names}")
-    if len(tasks) < 4:
-        raise ValueError(f"the demo correlates NTPS with accuracy across tasks: give at least 4 tasks, got "
-                         f"{len(tasks)}")
-    return [f"suite:{t.removeprefix('suite:')}" for t in tasks]
-
 def demo(out:str="ntps-demo", # report folder
          model:str="smollm2-135m", # bundled name, hub id or local model folder
          # suite tasks (default: 8 short-text tasks of varied kind); `all` = the 13 suite tasks
@@ -411,15 +348,14 @@ def demo(out:str="ntps-demo", # report folder
          quiet:bool=False, # no progress lines and no verdict
         ) -> Path: # the `summary.md` file
     "The offline demo: an LLM and the bundled suite → NTPS, probes and a report with the NTPS–accuracy correlation."
-    from ntps.study import StudyConfig, prepare_study_folder, run_study
-    from ntps.selection import preregistered_layer
+    from ntps.study import StudyConfig, prepare_study_folder, run_study, study_layers
+    from ntps.data import suite_tasks
     from ntps.report import StudyProgress, in_words, minutes, settings_note, write_report
-    from ntps.models import model_label
+    from ntps.models import load_model, model_label
     from dataclasses import replace
     import pandas as pd
-    _positive(max_train=max_train, max_test=max_test, batch_size=batch_size, max_length=max_length,
-              layer_step=layer_step, head_epochs=head_epochs)
-    t0, ds, outp = time.perf_counter(), _demo_tasks(tasks), Path(out)
+    if layer_step < 1: raise ValueError(f"layer_step must be >= 1, got {layer_step}")
+    t0, ds, outp = time.perf_counter(), suite_tasks(tasks or DEMO_TASKS, at_least=4), Path(out)
     say = (lambda s: None) if quiet else (lambda s: print(s, flush=True))
     plan = StudyConfig(max_train=max_train, max_test=max_test, batch_size=batch_size, max_length=max_length,
                        ridge_xx=_ridge_arg(ridge_xx), head_epochs=head_epochs, lora=lora, seed=seed, device=device)
@@ -427,13 +363,13 @@ def demo(out:str="ntps-demo", # report folder
         f"each → {outp}")
     from transformers.utils import logging as hf_logging
     bars = hf_logging.is_progress_bar_enabled(); hf_logging.disable_progress_bar() # one line per stage, no bar
-    try: m, tok = _load(model, "default", device)
+    try: m, tok = load_model(model, device=device)
     finally:
         if bars: hf_logging.enable_progress_bar()
     L = int(m.config.num_hidden_layers)
     cfg = replace(plan, layers=tuple(range(0, L + 1, layer_step)))
     prepare_study_folder(outp, cfg, [model], ds, overwrite) # the plan names the model's layers: known once it loads
-    kept = sorted(set(cfg.layers) | {preregistered_layer(L), L}) # what `run_study` keeps
+    kept = study_layers(m, cfg.layers)
     say(f"[model] loaded in {minutes(time.perf_counter() - t0)}: {L} layers, d = {m.config.hidden_size}; hidden states "
         f"{', '.join(map(str, kept))} (every {layer_step}, the layer ⌊2L/3⌉ fixed in advance and the last)")
     res = run_study({model: (m, tok)}, ds, outp, cfg, progress=False, on_cell=StudyProgress(len(ds), say))
@@ -471,9 +407,7 @@ def run_pipeline(model:str, # bundled name (`smollm2-135m`), hub id `org/name`, 
      "and a short result.")
     from ntps.study import StudyConfig, study_one
     from ntps.report import run_summary
-    from ntps.models import model_label
-    _positive(max_train=max_train, max_test=max_test, batch_size=batch_size, max_length=max_length,
-              head_epochs=head_epochs)
+    from ntps.models import load_model, model_label
     cfg = StudyConfig(max_train=max_train, max_test=max_test, batch_size=batch_size, max_length=max_length,
                       exclude_bos=exclude_bos,
                       ridge_xx=_ridge_arg(ridge_xx), n_perm=n_perm, head_probe=head, head_epochs=head_epochs,
@@ -483,7 +417,7 @@ def run_pipeline(model:str, # bundled name (`smollm2-135m`), hub id `org/name`, 
         raise UsageError(f"{outp} is not empty; pass --overwrite to replace its files")
     t0 = time.perf_counter()
     ds = _data(dataset, max_train, max_test, seed, text, label)
-    m, tok = _load(model, dtype, device)
+    m, tok = load_model(model, dtype=dtype, device=device)
     res = study_one(m, tok, ds, cfg, model_name=model_label(model), progress=not quiet) # no machine path
     write_table(res, outp / "results.csv")
     info, text = run_summary(res, ds.name, dict(max_length=max_length, batch_size=batch_size, exclude_bos=exclude_bos,

@@ -17,7 +17,7 @@ from .store import local_key
 __all__ = ['PAPER_DATASETS', 'clean_text', 'stratified_split', 'random_split', 'stratified_subsample', 'TextDataset',
            'check_frame', 'encode_labels', 'from_frames', 'DatasetSpec', 'commonsense_qa_text', 'prepare_frame',
            'from_hf_splits', 'load_hf', 'read_table', 'load_file', 'suite_dir', 'suite_index', 'load_suite',
-           'list_datasets', 'load_dataset']
+           'list_datasets', 'load_dataset', 'suite_tasks']
 
 # %% ../nbs/07_data.ipynb #57df7a4e
 def clean_text(s:str, # a raw text
@@ -417,7 +417,7 @@ def from_hf_splits(spec:DatasetSpec, # the dataset's spec
                   ) -> TextDataset:
     ("Build a `TextDataset` from raw hub splits as the paper's experiments (test split, 70/30 seed-42 split, "
      "label < 0 dropped).")
-    if "train" not in splits: raise KeyError(f"{spec.name}: no 'train' split; splits are {sorted(splits)}")
+    if "train" not in splits: raise ValueError(f"{spec.name}: no 'train' split; splits are {sorted(splits)}")
     train = prepare_frame(spec, splits["train"])
     meta = dict(source=f"hf:{spec.hf_id}", spec=spec.name)
     if spec.test_split is not None and spec.test_split in splits:
@@ -585,3 +585,15 @@ def load_dataset(source:str|Path, # `"suite:NAME"`, a suite task name, a paper d
         raise ValueError(f"unknown dataset {s!r}: not a suite task ({', '.join(sorted(suite_index()['tasks']))}), "
                          f"not a paper dataset ({', '.join(PAPER_DATASETS)}) and not an existing file")
     return ds if max_train is None and max_test is None else ds.subsample(max_train, max_test, subsample_seed)
+
+# %% ../nbs/07_data.ipynb #618b06d0
+def suite_tasks(names:Sequence[str]|None=None, # task names, with or without `suite:`; `["all"]` or None = every task
+                at_least:int=1, # fewer names than this is an error (a correlation across tasks needs a few)
+               ) -> list[str]: # `suite:` names, in the order given
+    "Suite task names checked against the bundle before any work: an unknown one is an error that lists them all."
+    every = list(suite_index()["tasks"])
+    names = every if names is None or list(names) == ["all"] else [n.removeprefix("suite:") for n in names]
+    bad = [n for n in names if n not in every]
+    if bad: raise ValueError(f"unknown suite task(s) {bad}; suite tasks: {every}")
+    if len(names) < at_least: raise ValueError(f"give at least {at_least} suite tasks, got {len(names)}")
+    return [f"suite:{n}" for n in names]

@@ -4,19 +4,20 @@
 
 # %% ../nbs/05_extract.ipynb #54425264
 from __future__ import annotations
-import glob, inspect, logging, time, warnings
+import glob, inspect, logging, os, time, warnings
 from pathlib import Path
 from typing import Callable, Literal, Sequence
 import numpy as np
 import torch
 from tqdm.auto import tqdm
 from .store import texts_fingerprint, tensors_digest, weights_hash
-from .stats import MomentAccumulator, Context, batch_moments
+from .stats import MomentAccumulator, Moments, Context, batch_moments
 
 logger = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['logger', 'pad_batch', 'length_batches', 'backbone', 'forward_hidden', 'resolve_layers', 'collect_moments']
+__all__ = ['logger', 'pad_batch', 'length_batches', 'backbone', 'forward_hidden', 'resolve_layers', 'collect_moments',
+           'moments_file']
 
 # %% ../nbs/05_extract.ipynb #96515a35
 def _prepare_labels(labels, n:int, num_classes:int|None) -> tuple[torch.Tensor, str, int]:
@@ -409,3 +410,25 @@ def _all_reduce_features(feats, acc):
     dev = acc.sums["S_xx"].device
     if feats.numel() == 0: raise ValueError("a rank processed no batch")
     f = feats.to(dev); dist.all_reduce(f); return f.cpu()
+
+# %% ../nbs/05_extract.ipynb #3f81363c
+def moments_file(model, tokenizer, # a causal LM and its tokenizer (as `collect_moments` takes them)
+                 texts:Sequence[str], # N texts
+                 labels, # [N] class ids 0…C-1
+                 out:str|Path, # the finished file (`.safetensors`; a `.json` sidecar beside it)
+                 *,
+                 features:bool=False, # also store the mean-pooled features [N, L+1, d] and the labels
+                 **kwargs, # more `collect_moments` arguments: batch_size, max_length, layers, checkpoint_every, meta, …
+                ) -> Moments: # the moments, as `collect_moments` returns them
+    "`collect_moments` into a file that appears under its name only when finished; a rerun resumes a partial one."
+    out = Path(out)
+    if out.suffix != ".safetensors": raise ValueError(f"out must end in .safetensors, got {str(out)!r}")
+    part = out.with_name(out.name.removesuffix(".safetensors") + ".partial.safetensors")
+    part.parent.mkdir(parents=True, exist_ok=True)
+    mo = collect_moments(model, tokenizer, texts, labels, keep_features=features, checkpoint=part, **kwargs)
+    if features: # in text order, beside the sums
+        mo, F = mo
+        y = torch.as_tensor(np.asarray(labels), dtype=torch.int64)
+        MomentAccumulator.load(part).save(part, extra=dict(features=F.float(), labels=y))
+    os.replace(part.with_suffix(".json"), out.with_suffix(".json")); os.replace(part, out)
+    return mo

@@ -13,8 +13,8 @@ import torch
 from .store import local_key
 
 # %% auto #0
-__all__ = ['logger', 'MODELS', 'ModelSpec', 'is_installed', 'gguf_path', 'cache_root', 'model_cache_dir', 'build_cache',
-           'check_device', 'hub_access', 'check_model', 'model_label', 'load_model', 'list_models']
+__all__ = ['logger', 'MODELS', 'DTYPES', 'ModelSpec', 'is_installed', 'gguf_path', 'cache_root', 'model_cache_dir', 'build_cache',
+           'check_device', 'hub_access', 'check_model', 'model_label', 'torch_dtype', 'load_model', 'list_models']
 
 # %% ../nbs/08_models.ipynb #63da9ab0
 logger = logging.getLogger(__name__)
@@ -268,11 +268,23 @@ def _finish(model, tok, dtype, device):
     if device is not None: model = model.to(device)
     return model.eval(), tok
 
+# %% ../nbs/08_models.ipynb #237173ab
+DTYPES = ("default", "float32", "bfloat16", "float16", "float64") # the names `load_model` and `ntps --dtype` accept
+
+def torch_dtype(dtype:torch.dtype|str|None, # a torch dtype, one of `DTYPES`, `"auto"` (the checkpoint's) or None
+               ) -> torch.dtype|str|None: # the torch dtype; None for the default, `"auto"` kept for transformers
+    "A model dtype given by name (as on the command line) as the torch dtype `from_pretrained` takes."
+    if dtype is None or isinstance(dtype, torch.dtype) or dtype == "auto": return dtype
+    if dtype not in DTYPES:
+        raise ValueError(f"dtype must be a torch.dtype, 'auto' or one of {', '.join(map(repr, DTYPES))}, got {dtype!r}")
+    return None if dtype == "default" else getattr(torch, dtype)
+
 # %% ../nbs/08_models.ipynb #a8448a4b
 # a bundled name (`list_models()`), a hub id `org/name`, a folder or a `.gguf` file
 def load_model(name_or_path:str|Path,
                *,
-               # parameter dtype; None: float32 for bundled models, transformers' default otherwise
+               # parameter dtype, or its name (`"bfloat16"`); None or `"default"`: float32 for bundled models,
+               # transformers' default otherwise
                dtype:torch.dtype|str|None=None,
                device:str|torch.device|None=None, # move the model there (e.g. `"cuda"`); exclusive with `device_map`
                device_map:str|dict|None=None, # passed to `from_pretrained` (e.g. `"auto"`); exclusive with `device`
@@ -283,6 +295,7 @@ def load_model(name_or_path:str|Path,
      "via transformers.")
     if device is not None and device_map is not None: raise ValueError("pass device or device_map, not both")
     check_device(device)
+    dtype = torch_dtype(dtype)
     kind, src = _resolve(name_or_path)
     offline = kind == "hub" and hub_access(src, cache_dir) == "cache" # fails now when not found offline
     from transformers import AutoModelForCausalLM, AutoTokenizer # after the checks: importing takes seconds

@@ -19,7 +19,7 @@ from .store import atomic_write
 
 # %% auto #0
 __all__ = ['ntps_k_curves', 'log_k_subset', 'layer_k_heatmap', 'projection_plot', 'rank_plot', 'gain_plot', 'before_after_lora',
-           'correlation_forest', 'score_scatter', 'save_figure']
+           'correlation_forest', 'score_scatter', 'save_figure', 'task_figures']
 
 # %% ../nbs/14_plots.ipynb #13b6a026
 _LABELS = {**VARIANT_LABELS, "acc": "accuracy", "acc_cc": "chance-corrected accuracy", "neg_mse": "−MSE",
@@ -399,3 +399,14 @@ def save_figure(ax, # a matplotlib Axes, an array of Axes, or a Figure
     fig = ax if hasattr(ax, "savefig") else np.ravel(ax)[0].figure
     try: return atomic_write(path, lambda p: fig.savefig(p, format="png", dpi=dpi, bbox_inches="tight"))
     finally: plt.close(fig)
+
+# %% ../nbs/14_plots.ipynb #7e79ac11
+def task_figures(curves:pd.DataFrame, # `ntps_curve` / `score_table` rows of one model and dataset
+                 curve_path:str|Path, # `.png` of the NTPS–k curves
+                 heatmap_path:str|Path, # `.png` of the layer × k heatmap
+                 column:str="ntps", # the heatmap's score column (e.g. `ntps.score.RECOMMENDED`)
+                 title:str|None=None, # e.g. `model · dataset`
+                ) -> tuple[Path, Path]: # the two files
+    "Write the NTPS–k curves (up to 6 layers, log k) and the layer × k heatmap of `column` of one task."
+    return (save_figure(ntps_k_curves(curves, max_layers=6, logx=True, title=title), curve_path),
+            save_figure(layer_k_heatmap(curves, column, title=title), heatmap_path))

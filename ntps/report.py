@@ -12,12 +12,13 @@ import pandas as pd
 from .score import RECOMMENDED, RECOMMENDED_LABEL, VARIANT_LABELS
 from .baselines import BASELINE_LABELS
 from .selection import per_dataset_targets, preregistered_config, preregistered_layer, summarize
-from .plots import correlation_forest, layer_k_heatmap, ntps_k_curves, save_figure, score_scatter
+from .plots import correlation_forest, save_figure, score_scatter, task_figures
 from .store import local_key, slug, write_table, write_text
 
 # %% auto #0
 __all__ = ['read_results', 'find_task', 'headline', 'task_line', 'minutes', 'StudyProgress', 'settings_note', 'run_summary',
-           'fixed_points', 'predictor_label', 'in_words', 'write_report', 'markdown_to_html']
+           'probe_summary', 'lora_summary', 'fixed_points', 'predictor_label', 'in_words', 'write_report',
+           'markdown_to_html']
 
 # %% ../nbs/15_report.ipynb #87c0ab47
 _RESULT_COLUMNS = ("model", "dataset", "n_classes", "layer", "k", "ntps", "acc_test") # what every report needs
@@ -155,6 +156,37 @@ def run_summary(res:pd.DataFrame, # `ntps.study.study_one` rows of one model and
             f"1/C = {1 / C:.3f}")
     return info, text
 
+# %% ../nbs/15_report.ipynb #40be2b41
+def probe_summary(tab:pd.DataFrame, # `ntps.study.probe_table` rows, one per layer (layer, acc_test, …)
+                  info:dict, # `ntps.probes.best_layer`'s result (best_layer, best_layer_val_acc); `linear_acc` if any
+                 ) -> str: # the line `ntps probe` prints
+    "The layer chosen on training data and its test accuracy, beside the last layer's and the head probe's."
+    last, best = tab.iloc[-1], tab.loc[tab.layer == info["best_layer"]].iloc[0]
+    hp = f"; head probe linear_acc {info['linear_acc']:.3f}" if "linear_acc" in info else ""
+    return (f"{len(tab)} layers; layer {info['best_layer']} chosen on a validation split of train (val accuracy "
+            f"{info['best_layer_val_acc']:.3f}): test accuracy {best.acc_test:.3f}; last layer {last.acc_test:.3f}{hp}")
+
+# %% ../nbs/15_report.ipynb #a98dea62
+def lora_summary(row:pd.Series, # the row of `ntps.lora.lora_benchmark` for one seed
+                 ds, # the `ntps.data.TextDataset` it ran on
+                 model:str, # the model's name as stored (`ntps.models.model_label`)
+                 config:dict, # the `LoraTrainConfig` fields it ran with (stored as given)
+                ) -> tuple[dict, str]: # what `lora.json` holds, and the text `ntps lora` prints
+    "One LoRA run against the frozen baselines; a run that did not converge reports no gain."
+    b, ok = row, bool(row.converged)
+    gains = {g: (float(b[g]) if ok else None) for g in ("gain_vs_logreg", "gain_vs_head", "gain_vs_paper_head")}
+    scores = {c: float(b[c]) for c in ("lora_acc", "logreg_cv_acc", "head_acc", "linear_acc")}
+    info = dict(model=model, dataset=ds.name, n_train=len(ds.train_labels), n_test=len(ds.test_labels),
+                n_classes=ds.n_classes, **scores, **gains, lora_gain=gains["gain_vs_paper_head"],
+                mcnemar_logreg_p=float(b.mcnemar_logreg_p), converged=ok, flag=b.flag, steps_run=int(b.lora_steps),
+                best_step=int(b.lora_best_step), seconds_per_step=float(b.lora_s_per_step), config=dict(config))
+    text = (f"lora_acc {b.lora_acc:.3f} | logistic probe (L2 by CV) {b.logreg_cv_acc:.3f} | head-only control "
+            f"{b.head_acc:.3f} | paper's head probe {b.linear_acc:.3f}; ")
+    if ok: text += (f"gain over the logistic probe {b.gain_vs_logreg:+.3f} (McNemar p = {b.mcnemar_logreg_p:.2g}, "
+                    f"{len(ds.test_labels)} test texts), over the control {b.gain_vs_head:+.3f}")
+    else: text += f"NOT CONVERGED ({b.flag}): no gain is reported — train longer or with another learning rate"
+    return info, text
+
 # %% ../nbs/15_report.ipynb #8ddbdb81
 def fixed_points(tab:pd.DataFrame, # study rows of one model: dataset, layer, k, n_classes and the predictor column
                  target:pd.Series, # target per dataset
@@ -265,8 +297,7 @@ def _model_section(r:pd.DataFrame, mname:str, rep:pd.DataFrame, rec:str, task:st
     cur, mine = r[r.dataset == d0], rep[(rep.model == mname) & (rep.target == "acc_cc")]
     R = {p: {s.selection: s for s in mine[mine.predictor == p].itertuples()} for p in (rec, "ntps")}
     label = RECOMMENDED_LABEL if rec == RECOMMENDED else "paper's NTPS"
-    save_figure(ntps_k_curves(cur, max_layers=6, logx=True, title=f"{mname} · {d0}"), out / f"{stem}_ntps_k.png")
-    save_figure(layer_k_heatmap(cur, rec, title=f"{mname} · {d0}"), out / f"{stem}_heatmap.png")
+    task_figures(cur, out / f"{stem}_ntps_k.png", out / f"{stem}_heatmap.png", rec, title=f"{mname} · {d0}")
     ax = score_scatter(pts, xlabel=f"{label} at the pre-registered cell",
                        title=f"{mname}: {_sentence(R[rec]['fixed']).split(',')[0]}")
     save_figure(ax, out / f"{stem}_score_vs_acc.png")

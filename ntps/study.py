@@ -27,8 +27,8 @@ from .models import check_device, check_model, load_model, model_label
 
 # %% auto #0
 __all__ = ['RUNTIME_FIELDS', 'LATER_DEFAULTS', 'STUDY_FILES', 'Interval', 'ListOf', 'check_settings', 'StudyConfig',
-           'study_identity', 'study_one', 'probe_table', 'pair_subtasks', 'run_study', 'prepare_study_folder',
-           'StudyFile']
+           'study_identity', 'study_layers', 'dataset_features', 'study_one', 'probe_table', 'pair_subtasks',
+           'run_study', 'prepare_study_folder', 'StudyFile']
 
 # %% ../nbs/13_study.ipynb #c0f10002
 class Interval(NamedTuple):
@@ -245,6 +245,28 @@ def _curves(mom, F, y, config, progress=False) -> pd.DataFrame:
     return score_table(mom, F, y, ridge_xx=config.ridge_xx, n_perm=config.n_perm, seed=config.seed,
                        ridge_grid=config.ridge_grid, grid=config.k_grid, progress=progress)
 
+# %% ../nbs/13_study.ipynb #87d3b193
+def study_layers(model, # a causal LM (its config gives L)
+                 layers:Sequence[int]|None, # `StudyConfig.layers`: hidden-state indices, negative from the end
+                ) -> list[int]|None: # sorted hidden-state indices; None = all
+    "The hidden states a study keeps: `layers`, plus the last layer L and the pre-registered ⌊2L/3⌉."
+    if layers is None: return None
+    L = resolve_layers(model, [-1])[0]
+    if L < 0: raise ValueError("StudyConfig.layers needs a model whose config gives num_hidden_layers")
+    return sorted(set(resolve_layers(model, list(layers))) | {preregistered_layer(L), L})
+
+# %% ../nbs/13_study.ipynb #97abea73
+def dataset_features(model, tokenizer, # a loaded causal LM and its tokenizer
+                     ds, # a `ntps.data.TextDataset`
+                     **kwargs, # more `ntps.extract.collect_moments` arguments: batch_size, max_length, layers, …
+                    ) -> tuple: # `(Moments of the train texts, train features [N, L+1, d], test features [n, L+1, d])`
+    "One pass over a dataset's training texts (moments and mean-pooled features) and one over its test texts."
+    kw = dict(kwargs, num_classes=ds.n_classes, keep_features=True)
+    mom, Ftr = collect_moments(model, tokenizer, list(ds.train_texts), np.asarray(ds.train_labels),
+                               meta=dict(dataset=ds.name, split="train"), **kw)
+    _, Fte = collect_moments(model, tokenizer, list(ds.test_texts), np.asarray(ds.test_labels), **kw)
+    return mom, Ftr, Fte
+
 # %% ../nbs/13_study.ipynb #ccbf2ae9
 def study_one(model, tokenizer, # a loaded causal LM and its tokenizer
               ds, # a `ntps.data.TextDataset`
@@ -256,21 +278,18 @@ def study_one(model, tokenizer, # a loaded causal LM and its tokenizer
      "the test texts.")
     t0 = time.perf_counter()
     ytr, yte, C = np.asarray(ds.train_labels), np.asarray(ds.test_labels), ds.n_classes
-    lays = _study_layers(model, config.layers)
-    kw = dict(batch_size=config.batch_size, max_length=config.max_length, exclude_bos=config.exclude_bos,
-              device=config.device,
-              progress=progress, num_classes=C, layers=lays, sums_device=config.sums_device,
-              moment_dtype=getattr(torch, config.moment_dtype))
-    mom, Ftr = collect_moments(model, tokenizer, list(ds.train_texts), ytr, keep_features=True,
-                               meta=dict(dataset=ds.name, split="train"), **kw)
-    _, Fte = collect_moments(model, tokenizer, list(ds.test_texts), yte, keep_features=True, **kw)
+    lays = study_layers(model, config.layers)
+    mom, Ftr, Fte = dataset_features(model, tokenizer, ds, batch_size=config.batch_size, max_length=config.max_length,
+                                     exclude_bos=config.exclude_bos, device=config.device, progress=progress,
+                                     layers=lays, sums_device=config.sums_device,
+                                     moment_dtype=getattr(torch, config.moment_dtype))
     names = np.arange(Ftr.shape[1]) if lays is None else np.asarray(lays) # hidden-state index of each stored layer
     cur = _curves(mom, Ftr, ytr, config).assign(layer=lambda d: names[d.layer.values])
     pdev = _probe_device(model, config)
     per_layer = probe_table(Ftr, ytr, Fte, yte, C, names, config, pdev)
     df = cur.merge(per_layer, on="layer", how="left")
     extra = dict(model=model_name, dataset=ds.key, n_train=len(ytr), n_test=len(yte), n_classes=C, d=int(Ftr.shape[-1]))
-    if config.head_probe: # the last stored layer is the last layer (`_study_layers` keeps it)
+    if config.head_probe: # the last stored layer is the last layer (`study_layers` keeps it)
         hp = head_probe(Ftr, ytr, Fte, yte,
                         config=HeadProbeConfig(epochs=config.head_epochs, seed=config.seed), n_classes=C)
         extra["linear_acc"] = float(hp.linear_acc)
@@ -324,14 +343,6 @@ def _on_device(f:Callable, device:torch.device):
         gc.collect()
         if torch.cuda.is_available(): torch.cuda.empty_cache()
         return f(torch.device("cpu"))
-
-def _study_layers(model, layers) -> list[int]|None:
-    ("`StudyConfig.layers` as sorted hidden-state indices, with the last layer L and the pre-registered "
-     "⌊2L/3⌉ added; None = all.")
-    if layers is None: return None
-    L = resolve_layers(model, [-1])[0]
-    if L < 0: raise ValueError("StudyConfig.layers needs a model whose config gives num_hidden_layers")
-    return sorted(set(resolve_layers(model, list(layers))) | {preregistered_layer(L), L})
 
 # %% ../nbs/13_study.ipynb #843eb0aa
 # `Moments` of the parent task's training texts (V comes from its S_cc, S_ch: it does not depend on labels)
