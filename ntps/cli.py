@@ -269,7 +269,7 @@ def lora(model:str, dataset:str,
     import numpy as np, pandas as pd
     from ntps.lora import LoraTrainConfig, lora_benchmark, n_blocks, save_lora
     from ntps.models import load_model, model_label
-    from ntps.report import lora_summary
+    from ntps.report import lora_gate_words, lora_summary
     ds = _data(dataset, max_train, max_test, seed, text, label)
     m, tok = load_model(model, device=device)
     L = n_blocks(m)
@@ -282,7 +282,7 @@ def lora(model:str, dataset:str,
     write_json(info, out / "lora.json")
     losses = pd.DataFrame(dict(step=np.arange(1, len(run.losses) + 1), loss=run.losses, lr=run.lrs))
     write_table(losses, out / "losses.csv")
-    if not quiet: print(f"wrote {out}: {text}")
+    if not quiet: print(f"wrote {out}: {text}\n{lora_gate_words()}")
     return out
 
 # %% ../nbs/16_cli.ipynb #5c422e7d

@@ -5,20 +5,21 @@
 # %% ../nbs/15_report.ipynb #c2bcb8ef
 from __future__ import annotations
 import html, re
+from importlib.resources import files
 from pathlib import Path
 from typing import Sequence
 import numpy as np
 import pandas as pd
 from .score import RECOMMENDED, RECOMMENDED_LABEL, VARIANT_LABELS
 from .baselines import BASELINE_LABELS
-from .selection import per_dataset_targets, preregistered_config, preregistered_layer, summarize
+from .selection import lora_gate, per_dataset_targets, preregistered_config, preregistered_layer, summarize
 from .plots import correlation_forest, save_figure, score_scatter, task_figures
 from .store import local_key, slug, write_table, write_text
 
 # %% auto #0
-__all__ = ['read_results', 'find_task', 'headline', 'task_line', 'minutes', 'StudyProgress', 'settings_note', 'run_summary',
-           'probe_summary', 'lora_summary', 'fixed_points', 'predictor_label', 'in_words', 'write_report',
-           'markdown_to_html']
+__all__ = ['GATE_TABLE', 'read_results', 'find_task', 'headline', 'task_line', 'minutes', 'StudyProgress', 'settings_note',
+           'run_summary', 'probe_summary', 'lora_summary', 'lora_gate_words', 'fixed_points', 'predictor_label',
+           'in_words', 'write_report', 'markdown_to_html']
 
 # %% ../nbs/15_report.ipynb #87c0ab47
 _RESULT_COLUMNS = ("model", "dataset", "n_classes", "layer", "k", "ntps", "acc_test") # what every report needs
@@ -186,6 +187,31 @@ def lora_summary(row:pd.Series, # the row of `ntps.lora.lora_benchmark` for one 
                     f"{len(ds.test_labels)} test texts), over the control {b.gain_vs_head:+.3f}")
     else: text += f"NOT CONVERGED ({b.flag}): no gain is reported — train longer or with another learning rate"
     return info, text
+
+# %% ../nbs/15_report.ipynb #afe01b59
+GATE_TABLE = "lora_gate_smollm2.parquet" # the stage gate's table, in the package's `data/study/`
+
+def lora_gate_words(summary:dict|None=None, # `ntps.selection.lora_gate`'s summary; default the shipped table's
+                    alpha:float=0.05, # level of the pre-registered primary test (Cochran's Q)
+                   ) -> str: # one paragraph
+    "The pre-registered LoRA stage gate in words: in progress, open (the gain varies across tasks) or closed."
+    if summary is None:
+        summary = lora_gate(pd.read_parquet(files("ntps") / "data" / "study" / GATE_TABLE))[1]
+    s, (lo, hi) = summary, summary["ci_re"]
+    what = "every-block LoRA on SmolLM2-135M against the best frozen layer's probe, 13 suite tasks × 3 seeds, CPU"
+    mean = f"mean fair gain {s['mean_gain_re']:+.3f} (95% CI {lo:+.3f} … {hi:+.3f})"
+    if not s["complete"]:
+        return (f"Pre-registered stage gate ({what}): in progress, {s['units']} of {s['of_units']} runs, {mean} so far. "
+                "Until it is complete the package makes no claim about LoRA gains; one run's gain is not a forecast.")
+    q = f"Cochran's Q = {s['Q']:.1f} on {s['df']} df, p = {s['p_Q']:.2g}"
+    if s["p_Q"] < alpha:
+        return (f"Pre-registered stage gate ({what}): the gain varies across tasks beyond noise ({q}; {mean}). "
+                "Whether a frozen score predicts it is the next pre-registered study; the package forecasts no gain yet.")
+    level = ("indistinguishable from zero" if lo <= 0 <= hi else
+             "below zero (LoRA did worse than the frozen probe)" if hi < 0 else "above zero")
+    return (f"Pre-registered stage gate ({what}): the gain does not vary across tasks beyond noise ({q}) and is "
+            f"{level} on average ({mean}): there is nothing here for a score to forecast, so the paper's LoRA claim "
+            "is untested at this scale, not refuted.")
 
 # %% ../nbs/15_report.ipynb #8ddbdb81
 def fixed_points(tab:pd.DataFrame, # study rows of one model: dataset, layer, k, n_classes and the predictor column
