@@ -4,13 +4,13 @@
 
 # %% ../nbs/08_models.ipynb #ee9fbdfe
 from __future__ import annotations
-import importlib.metadata, importlib.util, json, logging, os, shutil, sys, tempfile, time
+import importlib.metadata, importlib.util, json, logging, os, sys, tempfile, time
 from dataclasses import dataclass, asdict
 from pathlib import Path
 from typing import Literal
 import pandas as pd
 import torch
-from .store import local_key
+from .store import atomic_dir, local_key
 
 # %% auto #0
 __all__ = ['logger', 'MODELS', 'DTYPES', 'ModelSpec', 'is_installed', 'gguf_path', 'cache_root', 'model_cache_dir', 'build_cache',
@@ -134,20 +134,17 @@ def build_cache(name:str, # a bundled model name
     spec, dest = _spec(name), model_cache_dir(name, cache_dir)
     if (dest / "ntps_model.json").is_file() and not overwrite: return dest
     if _package_dir(spec) is None: raise _missing(spec)
-    dest.parent.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    with tempfile.TemporaryDirectory(dir=dest.parent, prefix=f".{name}-") as tmp:
-        tmp = Path(tmp)
-        src = gguf_path(name, workdir=tmp / "gguf")
+    with tempfile.TemporaryDirectory(prefix=f"ntps-{name}-") as work: # the unpacked GGUF never enters the cache
+        src = gguf_path(name, workdir=Path(work))
         logger.info("dequantising %s from %s (one time, about a minute)", name, src)
         model, tok = _from_gguf(src.parent, src.name)
-        out = tmp / "model"
-        model.save_pretrained(out); tok.save_pretrained(out)
         meta = dict(spec=asdict(spec), package_version=importlib.metadata.version(spec.package), dtype="float32",
                     seconds_to_build=round(time.perf_counter() - t0, 1))
-        (out / "ntps_model.json").write_text(json.dumps(meta, indent=1))
-        if overwrite and dest.exists(): shutil.rmtree(dest)
-        try: out.rename(dest)
+        def write(out:Path):
+            model.save_pretrained(out); tok.save_pretrained(out)
+            (out / "ntps_model.json").write_text(json.dumps(meta, indent=1))
+        try: atomic_dir(dest, write) # whole or not at all, modes from the umask (a broken folder is replaced)
         except OSError:
             if not (dest / "ntps_model.json").is_file(): raise # else another process won the race: keep theirs
     return dest
