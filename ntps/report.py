@@ -201,12 +201,12 @@ def lora_gate_words(summary:dict|None=None, # `ntps.selection.lora_gate`'s summa
     what = "every-block LoRA on SmolLM2-135M against the best frozen layer's probe, 13 suite tasks × 3 seeds, CPU"
     mean = f"mean fair gain {s['mean_gain_re']:+.3f} (95% CI {lo:+.3f} … {hi:+.3f})"
     if not s["complete"]:
-        return (f"Pre-registered stage gate ({what}): in progress, {s['units']} of {s['of_units']} runs, {mean} so far. "
-                "Until it is complete the package makes no claim about LoRA gains; one run's gain is not a forecast.")
+        return (f"Pre-registered stage gate ({what}): in progress, {s['units']} of {s['of_units']} runs, {mean} so "
+                "far. Until it is complete the package makes no claim about LoRA gains: one run's gain is no forecast.")
     q = f"Cochran's Q = {s['Q']:.1f} on {s['df']} df, p = {s['p_Q']:.2g}"
     if s["p_Q"] < alpha:
-        return (f"Pre-registered stage gate ({what}): the gain varies across tasks beyond noise ({q}; {mean}). "
-                "Whether a frozen score predicts it is the next pre-registered study; the package forecasts no gain yet.")
+        return (f"Pre-registered stage gate ({what}): the gain varies across tasks beyond noise ({q}; {mean}). Whether "
+                "a frozen score predicts it is the next pre-registered study; the package forecasts no gain yet.")
     level = ("indistinguishable from zero" if lo <= 0 <= hi else
              "below zero (LoRA did worse than the frozen probe)" if hi < 0 else "above zero")
     return (f"Pre-registered stage gate ({what}): the gain does not vary across tasks beyond noise ({q}) and is "
