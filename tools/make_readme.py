@@ -1,7 +1,7 @@
 """Write README.md from nbs/index.ipynb without Quarto (which `nbdev_readme` needs).
 
 Markdown cells are copied; code cells marked `#| hide` are dropped; cells marked `#| echo: false`
-contribute only their outputs; figures are written to `README_files/` and linked.
+contribute only their outputs; Markdown outputs (`IPython.display.Markdown`) are copied as Markdown; figures are written to `README_files/` and linked.
 Usage: python tools/make_readme.py
 """
 import base64, json, re
@@ -26,6 +26,7 @@ def main(root=Path(__file__).resolve().parents[1]):
                 n += 1; p = figs / f"figure-{n}.png"
                 p.write_bytes(base64.b64decode(d["image/png"]))
                 out.append(f"![]({p.relative_to(root).as_posix()})")
+            elif "text/markdown" in d: out.append("".join(d["text/markdown"]).rstrip()) # computed prose, e.g. a verdict
             elif "text/plain" in d and "#| echo: false" not in dirs:
                 out.append("```\n" + "".join(d["text/plain"]) + "\n```")
     text = "\n\n".join(out) + "\n"
