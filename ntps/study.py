@@ -410,7 +410,7 @@ def run_study(models:dict|Sequence[str], # {name: (model, tokenizer) or a zero-a
     out = Path(out); (out / "parts").mkdir(parents=True, exist_ok=True)
     write_json(_plan(config, models, datasets), out / "config.json")
     cells = [(m, d) for m in models for d in datasets]
-    bar, loaded, ident, seen, parts = tqdm(cells, desc="study", disable=not progress), {}, {}, {}, []
+    bar, loaded, ident, seen, frames = tqdm(cells, desc="study", disable=not progress), {}, {}, {}, []
     for m, d in bar:
         ds = load_dataset(d, max_train=config.max_train, max_test=config.max_test, subsample_seed=config.seed)
         if (m, ds.key) in seen:
@@ -419,9 +419,10 @@ def run_study(models:dict|Sequence[str], # {name: (model, tokenizer) or a zero-a
         if m not in ident: # a loader is called once, to hash what it loads
             ident[m] = model_identity(_get_model(models, m, loaded) if callable(models[m]) else models[m])
         part, fp = _part_path(out, m, ds.key), _part_fingerprint(m, ident[m], d, ds, config)
-        parts.append((part, label[m])); side = part.with_suffix(".json")
-        if part.exists() and read_json(side) == fp: # resume
-            if on_cell is not None: on_cell(label[m], ds.key, pd.read_parquet(part).assign(model=label[m]), None)
+        side = part.with_suffix(".json")
+        if part.exists() and read_json(side) == fp: # resume (parts written before labels were portable get theirs)
+            frames.append(pd.read_parquet(part).assign(model=label[m]))
+            if on_cell is not None: on_cell(label[m], ds.key, frames[-1], None)
             continue
         if part.exists():
             old = read_json(side) or {}
@@ -434,9 +435,9 @@ def run_study(models:dict|Sequence[str], # {name: (model, tokenizer) or a zero-a
         src = Path(str(d)).name if Path(str(d)).exists() else str(d)
         write_table(df.assign(dataset_source=src), part)
         write_json(fp, side) # the fingerprint last: a part without one is recomputed
+        frames.append(pd.read_parquet(part)) # as a resumed study will read it: the same table either way
         if on_cell is not None: on_cell(label[m], ds.key, df, time.perf_counter() - t0)
-    # parts written before labels were portable get their label too
-    res = pd.concat([pd.read_parquet(p).assign(model=name) for p, name in parts], ignore_index=True)
+    res = pd.concat(frames, ignore_index=True)
     write_table(res, out / "results.parquet")
     return res
 
