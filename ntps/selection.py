@@ -13,7 +13,8 @@ from .score import VARIANT_LABELS
 
 # %% auto #0
 __all__ = ['Method', 'check_method', 'correlation', 'SelectionResult', 'selection_study', 'compare_predictors',
-           'preregistered_layer', 'preregistered_config', 'per_dataset_targets', 'summarize', 'lora_gate']
+           'heldout_over_variants', 'preregistered_layer', 'preregistered_config', 'per_dataset_targets', 'summarize',
+           'lora_gate']
 
 # %% ../nbs/12_selection.ipynb #01a6be2f
 Method = Literal["spearman", "pearson", "kendall"]
@@ -156,6 +157,11 @@ def selection_study(table:pd.DataFrame, # one row per (dataset, configuration): 
                            len(t), names)
 
 # %% ../nbs/12_selection.ipynb #4e49d879
+def _cells(table:pd.DataFrame, p:str, drop_degenerate:bool) -> pd.DataFrame:
+    "The rows a (layer, k) predictor `p` is read on: degenerate cells out (`degenerate_white` for whitened scores)."
+    deg = "degenerate_white" if "white" in p and "degenerate_white" in table.columns else "degenerate"
+    return table[~table[deg].astype(bool)] if drop_degenerate and deg in table.columns else table
+
 def compare_predictors(table:pd.DataFrame, # per (dataset, layer[, k]) rows with predictor columns
                        target:pd.Series, # target per dataset
                        predictors:Sequence[str]=("ntps", "ntps_white", "ntps_vs_random"), # (layer, k) columns
@@ -175,8 +181,7 @@ def compare_predictors(table:pd.DataFrame, # per (dataset, layer[, k]) rows with
         if p not in table.columns:
             raise ValueError(f"predictor {p!r} is not a column of table; columns: {list(table.columns)}")
         lay = p in per_layer
-        deg = "degenerate_white" if "white" in p and "degenerate_white" in table.columns else "degenerate"
-        sub = table[~table[deg].astype(bool)] if drop_degenerate and not lay and deg in table.columns else table
+        sub = table if lay else _cells(table, p, drop_degenerate)
         sub = sub.drop_duplicates(["dataset", "layer"]) if lay else sub
         cfg = ("layer",) if lay else ("layer", "k")
         for sel in selections:
@@ -187,6 +192,25 @@ def compare_predictors(table:pd.DataFrame, # per (dataset, layer[, k]) rows with
             rows.append(dict(predictor=p, selection=sel, rho=r.rho, ci_low=r.ci_low, ci_high=r.ci_high,
                              p_value=r.p_value, n=r.n, chosen=chosen))
     return pd.DataFrame(rows)
+
+# %% ../nbs/12_selection.ipynb #2def7b98
+def heldout_over_variants(table:pd.DataFrame, # per (dataset, layer, k) rows with one column per variant
+                          target:pd.Series, # target per dataset
+                          variants:Sequence[str], # the candidate (layer, k) score columns
+                          *, sign:Literal[1, -1]=1, # expected sign of the relation
+                          drop_full_k:bool=True, # leave out k = m (as `compare_predictors`)
+                          drop_degenerate:bool=True, # leave out degenerate cells (as `compare_predictors`)
+                          **kwargs, # passed to `selection_study` (method, n_boot, n_perm, seed)
+                         ) -> SelectionResult: # `chosen`: one (variant, layer, k) per held-out task
+    "Held-out correlation with the variant chosen inside the fold too: (variant, layer, k) picked on the other tasks."
+    if missing := [v for v in variants if v not in table.columns]:
+        raise ValueError(f"variant(s) {missing} are not columns of table")
+    if drop_full_k and {"k", "m"} <= set(table.columns): table = table[table.k < table.m]
+    long = pd.concat([_cells(table, v, drop_degenerate)[["dataset", "layer", "k", v]].rename(columns={v: "score"})
+                      .assign(variant=v) for v in variants], ignore_index=True)
+    r = selection_study(long, target, "score", config=("variant", "layer", "k"), selection="heldout",
+                        rank_normalize=True, sign=sign, **kwargs)
+    return SelectionResult(**(r.to_dict() | dict(predictor=f"best of {len(variants)} variants, chosen held out")))
 
 # %% ../nbs/12_selection.ipynb #93817775
 def preregistered_layer(L:int, # the last hidden-state index (hidden states 0…L)
