@@ -282,7 +282,7 @@ def predictor_label(name:str) -> str:
 def in_words(res:pd.DataFrame, # a study table (one or more models)
              rep:pd.DataFrame, # its `summarize` table (`correlations.csv`)
              model:str|None=None, # which model; default the first
-            ) -> list[str]: # two or three sentences
+            ) -> list[str]: # a few sentences (with LoRA results: what the LoRA stage gate says, last)
     ("Which predictor forecast the chance-corrected probe accuracy best at the cell fixed in advance, and why "
      "the paper's raw NTPS is near zero.")
     model = model if model is not None else res.model.iloc[0]
@@ -311,6 +311,7 @@ def in_words(res:pd.DataFrame, # a study table (one or more models)
                    f"unrelated subspaces already overlap by about k/d ({kd.min():.3f}–{kd.max():.3f} here), so it is "
                    "read only against that level and its label-permutation null, as the recommended score does"
                    + (f" (its own {say('ntps')})." if "ntps" in f.index else "."))
+    if "lora_acc" in r and r.lora_acc.notna().any(): out.append(lora_gate_words()) # a run's gain is no forecast
     return out
 
 # %% ../nbs/15_report.ipynb #cf472c7e
