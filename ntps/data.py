@@ -587,11 +587,12 @@ def load_dataset(source:str|Path, # `"suite:NAME"`, a suite task name, a paper d
     return ds if max_train is None and max_test is None else ds.subsample(max_train, max_test, subsample_seed)
 
 # %% ../nbs/07_data.ipynb #618b06d0
-def suite_tasks(names:Sequence[str]|None=None, # task names, with or without `suite:`; `["all"]` or None = every task
+def suite_tasks(names:Sequence[str]|str|None=None, # task name(s), with or without `suite:`; "all" or None = every task
                 at_least:int=1, # fewer names than this is an error (a correlation across tasks needs a few)
                ) -> list[str]: # `suite:` names, in the order given
     "Suite task names checked against the bundle before any work: an unknown one is an error that lists them all."
     every = list(suite_index()["tasks"])
+    if isinstance(names, str): names = [names] # one name, not its characters
     names = every if names is None or list(names) == ["all"] else [n.removeprefix("suite:") for n in names]
     bad = [n for n in names if n not in every]
     if bad: raise ValueError(f"unknown suite task(s) {bad}; suite tasks: {every}")

@@ -203,6 +203,8 @@ def heldout_over_variants(table:pd.DataFrame, # per (dataset, layer, k) rows wit
                           **kwargs, # passed to `selection_study` (method, n_boot, n_perm, seed)
                          ) -> SelectionResult: # `chosen`: one (variant, layer, k) per held-out task
     "Held-out correlation with the variant chosen inside the fold too: (variant, layer, k) picked on the other tasks."
+    if isinstance(variants, str) or len(variants) == 0:
+        raise ValueError(f"variants must be a non-empty list of score columns, got {variants!r}")
     if missing := [v for v in variants if v not in table.columns]:
         raise ValueError(f"variant(s) {missing} are not columns of table")
     if drop_full_k and {"k", "m"} <= set(table.columns): table = table[table.k < table.m]
