@@ -596,5 +596,8 @@ def suite_tasks(names:Sequence[str]|str|None=None, # task name(s), with or witho
     names = every if names is None or list(names) == ["all"] else [n.removeprefix("suite:") for n in names]
     bad = [n for n in names if n not in every]
     if bad: raise ValueError(f"unknown suite task(s) {bad}; suite tasks: {every}")
-    if len(names) < at_least: raise ValueError(f"give at least {at_least} suite tasks, got {len(names)}")
+    if twice := sorted({n for n in names if names.count(n) > 1}): raise ValueError(f"suite task(s) {twice} given twice")
+    if len(names) < at_least:
+        why = " (a correlation across tasks needs them)" if at_least > 1 else ""
+        raise ValueError(f"give at least {at_least} suite task(s){why}, got {len(names)}")
     return [f"suite:{n}" for n in names]

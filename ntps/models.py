@@ -135,7 +135,9 @@ def build_cache(name:str, # a bundled model name
     if (dest / "ntps_model.json").is_file() and not overwrite: return dest
     if _package_dir(spec) is None: raise _missing(spec)
     t0 = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix=f"ntps-{name}-") as work: # the unpacked GGUF never enters the cache
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    # the GGUF is assembled beside the cache (same disk as `$NTPS_CACHE`), never inside the cached folder
+    with tempfile.TemporaryDirectory(dir=dest.parent, prefix=f".{name}-gguf-") as work:
         src = gguf_path(name, workdir=Path(work))
         logger.info("dequantising %s from %s (one time, about a minute)", name, src)
         model, tok = _from_gguf(src.parent, src.name)
@@ -144,7 +146,10 @@ def build_cache(name:str, # a bundled model name
         def write(out:Path):
             model.save_pretrained(out); tok.save_pretrained(out)
             (out / "ntps_model.json").write_text(json.dumps(meta, indent=1))
-        try: atomic_dir(dest, write) # whole or not at all, modes from the umask (a broken folder is replaced)
+        # whole or not at all, modes from the umask; a complete cache another process finished meanwhile is kept
+        # (it may be loading from it), a broken folder or `overwrite` is replaced
+        replace = overwrite or not (dest / "ntps_model.json").is_file()
+        try: atomic_dir(dest, write, replace=replace)
         except OSError:
             if not (dest / "ntps_model.json").is_file(): raise # else another process won the race: keep theirs
     return dest

@@ -194,14 +194,17 @@ GATE_TABLE = "lora_gate_smollm2.parquet" # the stage gate's table, in the packag
 def lora_gate_words(summary:dict|None=None, # `ntps.selection.lora_gate`'s summary; default that of `path`
                     alpha:float=0.05, # level of the pre-registered primary test (Cochran's Q)
                     path:str|Path|None=None, # the gate's table; default the one shipped in the package
+                    # what the table holds (the pre-registered design of the shipped one)
+                    design:str="every-block LoRA on SmolLM2-135M against the best frozen layer's probe, 13 suite "
+                               "tasks × 3 seeds, CPU",
                    ) -> str: # one paragraph
     "The pre-registered LoRA stage gate in words: in progress, open (the gain varies across tasks) or closed."
     if summary is None:
         path = Path(path) if path is not None else Path(str(files("ntps") / "data" / "study" / GATE_TABLE))
         if not path.is_file(): return f"The LoRA stage gate's table ({path.name}) is not here: no claim on LoRA gains."
-        summary = lora_gate(pd.read_parquet(path))[1]
+        summary = lora_gate(pd.read_parquet(path), alpha=alpha)[1]
     s, (lo, hi) = summary, summary["ci_re"]
-    what = "every-block LoRA on SmolLM2-135M against the best frozen layer's probe, 13 suite tasks × 3 seeds, CPU"
+    what = design
     mean = f"mean fair gain {s['mean_gain_re']:+.3f} (95% CI {lo:+.3f} … {hi:+.3f})"
     if not s["complete"]:
         return (f"Pre-registered stage gate ({what}): in progress, {s['units']} of {s['of_units']} runs, {mean} so "

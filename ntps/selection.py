@@ -141,7 +141,8 @@ def selection_study(table:pd.DataFrame, # one row per (dataset, configuration): 
         heldout = selection == "heldout"
         pred, cols = _select(Pm, t, sign, method, heldout)
         py = lambda v: v.item() if isinstance(v, np.generic) else v # numpy scalars as Python numbers
-        names = tuple(tuple(py(v) for v in np.atleast_1d(P.columns[j])) for j in (cols if heldout else cols[:1]))
+        key = lambda c: tuple(py(v) for v in (c if isinstance(c, tuple) else (c,))) # (variant, 3, 7): types kept
+        names = tuple(key(P.columns[j]) for j in (cols if heldout else cols[:1]))
         sel = lambda tp: _select(Pm, tp, sign, method, heldout)[0]
     rho = correlation(pred, t, method)
     rng = np.random.default_rng(seed)

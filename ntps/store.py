@@ -49,6 +49,7 @@ def atomic_write(path:str|Path, # the file to create or replace
 # %% ../nbs/02_store.ipynb #5f0e0011
 def atomic_dir(path:str|Path, # the folder to create or replace
                write:Callable[[Path], object], # `write(tmp_dir)` fills a temporary folder beside `path`
+               replace:bool=True, # False: an existing `path` is kept (another writer was first), the new copy dropped
               ) -> Path: # `path`
     ("Write a folder atomically (e.g. a saved adapter): filled under a temporary name, modes set from the "
      "umask, then renamed.")
@@ -61,8 +62,10 @@ def atomic_dir(path:str|Path, # the folder to create or replace
         for root, dirs, files in os.walk(tmp): # mkdtemp makes 0700, and some writers make 0600 files
             os.chmod(root, 0o777 & ~mask)
             for f in files: os.chmod(os.path.join(root, f), 0o666 & ~mask)
-        if path.exists(): shutil.rmtree(path)
-        os.replace(tmp, path)
+        if path.exists():
+            if not replace: return path
+            shutil.rmtree(path)
+        os.replace(tmp, path) # a folder that appeared meanwhile makes this fail (OSError): it is not overwritten
     finally:
         if tmp.exists(): shutil.rmtree(tmp)
     return path

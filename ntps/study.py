@@ -258,12 +258,14 @@ def study_layers(model, # a causal LM (its config gives L)
 # %% ../nbs/13_study.ipynb #97abea73
 def dataset_features(model, tokenizer, # a loaded causal LM and its tokenizer
                      ds, # a `ntps.data.TextDataset`
-                     **kwargs, # more `ntps.extract.collect_moments` arguments: batch_size, max_length, layers, …
+                     # more `ntps.extract.collect_moments` arguments (batch_size, max_length, layers, meta, …);
+                     # num_classes and keep_features are set here
+                     **kwargs,
                     ) -> tuple: # `(Moments of the train texts, train features [N, L+1, d], test features [n, L+1, d])`
     "One pass over a dataset's training texts (moments and mean-pooled features) and one over its test texts."
+    meta = dict(kwargs.pop("meta", None) or {}, dataset=ds.name, split="train")
     kw = dict(kwargs, num_classes=ds.n_classes, keep_features=True)
-    mom, Ftr = collect_moments(model, tokenizer, list(ds.train_texts), np.asarray(ds.train_labels),
-                               meta=dict(dataset=ds.name, split="train"), **kw)
+    mom, Ftr = collect_moments(model, tokenizer, list(ds.train_texts), np.asarray(ds.train_labels), meta=meta, **kw)
     _, Fte = collect_moments(model, tokenizer, list(ds.test_texts), np.asarray(ds.test_labels), **kw)
     return mom, Ftr, Fte
 
