@@ -197,6 +197,7 @@ def lora_gate_words(summary:dict|None=None, # `ntps.selection.lora_gate`'s summa
                     # what the table holds (the pre-registered design of the shipped one)
                     design:str="every-block LoRA on SmolLM2-135M against the best frozen layer's probe, 13 suite "
                                "tasks × 3 seeds, CPU",
+                    decisive:str|None=None, # closed gate: what the decisive test would cost (`ntps.paper.run_estimate`)
                    ) -> str: # one paragraph
     "The pre-registered LoRA stage gate in words: in progress, open (the gain varies across tasks) or closed."
     if summary is None:
@@ -217,7 +218,7 @@ def lora_gate_words(summary:dict|None=None, # `ntps.selection.lora_gate`'s summa
              "below zero (LoRA did worse than the frozen probe)" if hi < 0 else "above zero")
     return (f"Pre-registered stage gate ({what}): the gain does not vary across tasks beyond noise ({q}) and is "
             f"{level} on average ({mean}): there is nothing here for a score to forecast, so the paper's LoRA claim "
-            "is untested at this scale, not refuted.")
+            "is untested at this scale, not refuted." + (f" {decisive}" if decisive else ""))
 
 # %% ../nbs/15_report.ipynb #8ddbdb81
 def fixed_points(tab:pd.DataFrame, # study rows of one model: dataset, layer, k, n_classes and the predictor column
