@@ -1,7 +1,8 @@
 """Write README.md from nbs/index.ipynb without Quarto (which `nbdev_readme` needs).
 
 Markdown cells are copied; code cells marked `#| hide` are dropped; cells marked `#| echo: false`
-contribute only their outputs; Markdown outputs (`IPython.display.Markdown`) are copied as Markdown; figures are written to `README_files/` and linked.
+contribute only their outputs; Markdown outputs (`IPython.display.Markdown`) are copied as Markdown;
+figures are written to `README_files/` and linked.
 Usage: python tools/make_readme.py
 """
 import base64, json, re
