@@ -205,18 +205,18 @@ def lora_gate_words(summary:dict|None=None, # `ntps.selection.lora_gate`'s summa
         if not path.is_file(): return f"The LoRA stage gate's table ({path.name}) is not here: no claim on LoRA gains."
         summary = lora_gate(pd.read_parquet(path), alpha=alpha)[1]
     s, (lo, hi) = summary, summary["ci_re"]
-    what = design
     mean = f"mean fair gain {s['mean_gain_re']:+.3f} (95% CI {lo:+.3f} … {hi:+.3f})"
     if not s["complete"]:
-        return (f"Pre-registered stage gate ({what}): in progress, {s['units']} of {s['of_units']} runs, {mean} so "
+        return (f"Pre-registered stage gate ({design}): in progress, {s['units']} of {s['of_units']} runs, {mean} so "
                 "far. Until it is complete the package makes no claim about LoRA gains: one run's gain is no forecast.")
     q = f"Cochran's Q = {s['Q']:.1f} on {s['df']} df, p = {s['p_Q']:.2g}"
     if s["p_Q"] < alpha:
-        return (f"Pre-registered stage gate ({what}): the gain varies across tasks beyond noise ({q}; {mean}). Whether "
-                "a frozen score predicts it is the next pre-registered study; the package forecasts no gain yet.")
+        return (f"Pre-registered stage gate ({design}): the gain varies across tasks beyond noise ({q}; {mean}). "
+                "Whether a frozen score predicts it is the next pre-registered study; the package forecasts no gain "
+                "yet.")
     level = ("indistinguishable from zero" if lo <= 0 <= hi else
              "below zero (LoRA did worse than the frozen probe)" if hi < 0 else "above zero")
-    return (f"Pre-registered stage gate ({what}): the gain does not vary across tasks beyond noise ({q}) and is "
+    return (f"Pre-registered stage gate ({design}): the gain does not vary across tasks beyond noise ({q}) and is "
             f"{level} on average ({mean}): there is nothing here for a score to forecast, so the paper's LoRA claim "
             "is untested at this scale, not refuted." + (f" {decisive}" if decisive else ""))
 
