@@ -14,7 +14,7 @@ from .score import VARIANT_LABELS
 # %% auto #0
 __all__ = ['Method', 'check_method', 'correlation', 'SelectionResult', 'selection_study', 'compare_predictors',
            'heldout_over_variants', 'preregistered_layer', 'preregistered_config', 'per_dataset_targets', 'summarize',
-           'lora_gate']
+           'lora_gate', 'partial_spearman', 'predicts_gain']
 
 # %% ../nbs/12_selection.ipynb #01a6be2f
 Method = Literal["spearman", "pearson", "kendall"]
@@ -339,3 +339,79 @@ def lora_gate(table:pd.DataFrame, # one row per task × seed (`benchmarks/lora_g
                  "open: the gain varies across tasks — run the predicts-gain study" if s["p_Q"] < alpha else
                  "closed: no variation beyond noise — stop; the LoRA claim is untested here, not refuted")
     return per, s
+
+# %% ../nbs/12_selection.ipynb #858fc719
+def _partial_rank_r(x:np.ndarray, y:np.ndarray, Z:np.ndarray) -> float:
+    "Pearson r of the rank residuals of x and y after least squares on [1, ranks of Z's columns]; NaN if degenerate."
+    R = scipy.stats.rankdata
+    A = np.column_stack([np.ones(len(x))] + [R(z) for z in Z.T])
+    ex, ey = (v - A @ np.linalg.lstsq(A, v, rcond=None)[0] for v in (R(x), R(y)))
+    den = np.sqrt((ex @ ex) * (ey @ ey))
+    return float(ex @ ey / den) if den > 1e-9 * len(x) ** 3 else np.nan
+
+# %% ../nbs/12_selection.ipynb #b819d313
+def partial_spearman(x, # [n] the predictor under test
+                     y, # [n] the target
+                     covariates, # [n] or [n, c]: what to partial out (ranked like x and y)
+                     *, alternative:Literal["greater", "two-sided"]="greater", # the test's alternative
+                     n_boot:int=10_000, # bootstrap resamples of the interval (0: none)
+                     groups=None, # [n] cluster labels: resample whole clusters (default: rows)
+                     seed:int=0, # seed of the bootstrap
+                     level:float=0.95, # the interval's level
+                    ) -> dict: # rho, p, ci_low, ci_high, n, df, n_boot
+    "Spearman's ρ of `x` and `y` given `covariates`: r of rank residuals, its t-test, a bootstrap interval."
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    Z = np.asarray(covariates, float); Z = Z[:, None] if Z.ndim == 1 else Z
+    if x.ndim != 1 or y.shape != x.shape or Z.ndim != 2 or len(Z) != len(x):
+        raise ValueError(f"x [n], y [n] and covariates [n, c] must agree: got {x.shape}, {y.shape}, {Z.shape}")
+    if not (np.isfinite(x).all() and np.isfinite(y).all() and np.isfinite(Z).all()):
+        raise ValueError("x, y and covariates must be finite (drop the tasks that lack a value first)")
+    if alternative not in ("greater", "two-sided"):
+        raise ValueError(f"alternative must be 'greater' or 'two-sided', got {alternative!r}")
+    n, df = len(x), len(x) - 2 - Z.shape[1]
+    if df < 1: raise ValueError(f"{n} rows leave no degree of freedom with {Z.shape[1]} covariate(s); need >= {3 + Z.shape[1]} rows")
+    r = _partial_rank_r(x, y, Z)
+    t = r * np.sqrt(df / max(1 - r ** 2, 1e-300))
+    p = float(scipy.stats.t.sf(t, df) if alternative == "greater" else 2 * scipy.stats.t.sf(abs(t), df))
+    lo = hi = np.nan
+    if n_boot:
+        rng = np.random.default_rng(seed)
+        g = np.arange(n) if groups is None else pd.factorize(np.asarray(groups))[0]
+        members = [np.flatnonzero(g == k) for k in range(g.max() + 1)]
+        boot = [_partial_rank_r(x[i], y[i], Z[i]) for i in
+                (np.concatenate([members[k] for k in rng.integers(0, len(members), len(members))]) for _ in range(n_boot))]
+        boot = np.array(boot)[np.isfinite(boot)]
+        lo, hi = np.quantile(boot, [(1 - level) / 2, (1 + level) / 2]) if len(boot) else (np.nan, np.nan)
+    return dict(rho=r, p=p, ci_low=float(lo), ci_high=float(hi), n=n, df=df, n_boot=n_boot)
+
+# %% ../nbs/12_selection.ipynb #d0629a83
+def predicts_gain(units:pd.DataFrame, # LoRA units: `model`, `task`, `seed`, `gain_fair`, `best_layer_val_acc`
+                  scores:pd.DataFrame, # predictors per model × task: `model`, `task`, `parent`, `C`, `logme`, `score`
+                  model:str, # the model to test
+                  *, score:str="ntps_white_excess", # the score column under test (pre-registered: the recommended)
+                  n_tasks:int=43, # tasks of the complete design
+                  alpha:float=0.05, # level of the test
+                  n_boot:int=10_000, # bootstrap resamples of each interval
+                 ) -> tuple[pd.DataFrame, dict]: # (one row per task, the test's summary)
+    "The pre-registered predicts-gain test: partial Spearman of `score` with the fair LoRA gain given LogME and log C."
+    if n_tasks < 5: raise ValueError(f"n_tasks must be >= 5 (the test needs a degree of freedom), got {n_tasks}")
+    for name, tab, need in (("units", units, {"model", "task", "seed", "gain_fair", "best_layer_val_acc"}),
+                            ("scores", scores, {"model", "task", "parent", "C", "logme", score})):
+        if missing := need - set(tab.columns): raise ValueError(f"{name} lacks column(s) {sorted(missing)}")
+    u, s = units[units.model == model], scores[scores.model == model]
+    if u.duplicated(["task", "seed"]).any() or s.task.duplicated().any(): raise ValueError(f"a {model} unit is there twice")
+    per = (u.groupby("task").agg(seeds=("seed", "nunique"), gain=("gain_fair", "mean"),
+                                 probe_acc=("best_layer_val_acc", "mean"))
+           .join(s.set_index("task")[["parent", "C", "logme", score]], how="inner"))
+    per = per.assign(log_C=np.log(per.C), headroom=1 - per.probe_acc)
+    out = dict(model=model, score=score, tasks=len(per), of_tasks=n_tasks, complete=len(per) == n_tasks)
+    if len(per) >= 5:
+        args = (per[score], per.gain, per[["logme", "log_C"]])
+        out |= partial_spearman(*args, n_boot=n_boot)
+        cl = partial_spearman(*args, n_boot=n_boot, groups=per.parent)
+        out |= dict(ci_parents=(cl["ci_low"], cl["ci_high"]),
+                    plain={c: correlation(per[c], per.gain) for c in (score, "logme", "probe_acc", "headroom", "C")})
+    out["verdict"] = ("in progress: decides nothing yet" if not out["complete"] else
+                      "the score forecasts the gain beyond LogME and C" if out["rho"] > 0 and out["p"] < alpha else
+                      "no evidence that the score forecasts the gain beyond LogME and C")
+    return per, out
