@@ -369,7 +369,8 @@ def partial_spearman(x, # [n] the predictor under test
     if alternative not in ("greater", "two-sided"):
         raise ValueError(f"alternative must be 'greater' or 'two-sided', got {alternative!r}")
     n, df = len(x), len(x) - 2 - Z.shape[1]
-    if df < 1: raise ValueError(f"{n} rows leave no degree of freedom with {Z.shape[1]} covariate(s); need >= {3 + Z.shape[1]} rows")
+    if df < 1:
+        raise ValueError(f"{n} rows leave no degree of freedom with {Z.shape[1]} covariate(s): need >= {3 + Z.shape[1]}")
     r = _partial_rank_r(x, y, Z)
     t = r * np.sqrt(df / max(1 - r ** 2, 1e-300))
     p = float(scipy.stats.t.sf(t, df) if alternative == "greater" else 2 * scipy.stats.t.sf(abs(t), df))
@@ -378,8 +379,9 @@ def partial_spearman(x, # [n] the predictor under test
         rng = np.random.default_rng(seed)
         g = np.arange(n) if groups is None else pd.factorize(np.asarray(groups))[0]
         members = [np.flatnonzero(g == k) for k in range(g.max() + 1)]
-        boot = [_partial_rank_r(x[i], y[i], Z[i]) for i in
-                (np.concatenate([members[k] for k in rng.integers(0, len(members), len(members))]) for _ in range(n_boot))]
+        pick = lambda: np.concatenate([members[k] for k in rng.integers(0, len(members), len(members))])
+        draws = (pick() for _ in range(n_boot))
+        boot = [_partial_rank_r(x[i], y[i], Z[i]) for i in draws]
         boot = np.array(boot)[np.isfinite(boot)]
         lo, hi = np.quantile(boot, [(1 - level) / 2, (1 + level) / 2]) if len(boot) else (np.nan, np.nan)
     return dict(rho=r, p=p, ci_low=float(lo), ci_high=float(hi), n=n, df=df, n_boot=n_boot)
@@ -399,7 +401,8 @@ def predicts_gain(units:pd.DataFrame, # LoRA units: `model`, `task`, `seed`, `ga
                             ("scores", scores, {"model", "task", "parent", "C", "logme", score})):
         if missing := need - set(tab.columns): raise ValueError(f"{name} lacks column(s) {sorted(missing)}")
     u, s = units[units.model == model], scores[scores.model == model]
-    if u.duplicated(["task", "seed"]).any() or s.task.duplicated().any(): raise ValueError(f"a {model} unit is there twice")
+    if u.duplicated(["task", "seed"]).any() or s.task.duplicated().any():
+        raise ValueError(f"a {model} unit is there twice")
     per = (u.groupby("task").agg(seeds=("seed", "nunique"), gain=("gain_fair", "mean"),
                                  probe_acc=("best_layer_val_acc", "mean"))
            .join(s.set_index("task")[["parent", "C", "logme", score]], how="inner"))
