@@ -370,7 +370,7 @@ def partial_spearman(x, # [n] the predictor under test
         raise ValueError(f"alternative must be 'greater' or 'two-sided', got {alternative!r}")
     n, df = len(x), len(x) - 2 - Z.shape[1]
     if df < 1:
-        raise ValueError(f"{n} rows leave no degree of freedom with {Z.shape[1]} covariate(s): need >= {3 + Z.shape[1]}")
+        raise ValueError(f"{n} rows leave no degree of freedom with {Z.shape[1]} covariate(s): need {3 + Z.shape[1]}")
     r = _partial_rank_r(x, y, Z)
     t = r * np.sqrt(df / max(1 - r ** 2, 1e-300))
     p = float(scipy.stats.t.sf(t, df) if alternative == "greater" else 2 * scipy.stats.t.sf(abs(t), df))
