@@ -6,6 +6,7 @@
 from __future__ import annotations
 from dataclasses import dataclass, asdict
 from typing import Literal, Sequence
+import warnings
 import numpy as np
 import pandas as pd
 import scipy.stats
@@ -14,7 +15,7 @@ from .score import VARIANT_LABELS
 # %% auto #0
 __all__ = ['Method', 'check_method', 'correlation', 'SelectionResult', 'selection_study', 'compare_predictors',
            'heldout_over_variants', 'preregistered_layer', 'preregistered_config', 'per_dataset_targets', 'summarize',
-           'lora_gate', 'partial_spearman', 'predicts_gain']
+           'lora_gate', 'partial_spearman', 'predicts_gain', 'gain_mixed_model']
 
 # %% ../nbs/12_selection.ipynb #01a6be2f
 Method = Literal["spearman", "pearson", "kendall"]
@@ -418,3 +419,27 @@ def predicts_gain(units:pd.DataFrame, # LoRA units: `model`, `task`, `seed`, `ga
                       "the score forecasts the gain beyond LogME and C" if out["rho"] > 0 and out["p"] < alpha else
                       "no evidence that the score forecasts the gain beyond LogME and C")
     return per, out
+
+# %% ../nbs/12_selection.ipynb #8a8b3b51
+def gain_mixed_model(per:pd.DataFrame, # one row per model × task: `model`, `parent`, `gain`, `C`, `logme`, `score`
+                     score:str="ntps_white_excess", # the score column under test
+                    ) -> dict: # coef and se (per SD of the score), z, one-sided p, n, groups, converged, warnings
+    "Mixed model gain ~ z(score) + z(LogME) + log C + model + (1 | parent), REML; one-sided Wald test of the score."
+    try: import statsmodels.formula.api as smf
+    except ImportError as e: raise ImportError("gain_mixed_model needs statsmodels: pip install statsmodels") from e
+    if missing := {"model", "parent", "gain", "C", "logme", score} - set(per.columns):
+        raise ValueError(f"per lacks column(s) {sorted(missing)}")
+    z = lambda v: (v - v.mean()) / v.std(ddof=0) if v.std(ddof=0) > 0 else v * 0
+    # the gain in percentage points: statsmodels' optimiser is unreliable at the scale of 0.01
+    d = pd.DataFrame({"gain": 100 * per.gain.to_numpy(float), "parent": per.parent.astype(str).to_numpy(),
+                      "model": per.model.astype(str).to_numpy(), "log_C": np.log(per.C.to_numpy(float)),
+                      "s": per.groupby("model")[score].transform(z).to_numpy(float),
+                      "lm": per.groupby("model").logme.transform(z).to_numpy(float)})
+    if len(d) < 8 or d.parent.nunique() < 3: raise ValueError(f"too few rows ({len(d)}) or parents for a mixed model")
+    formula = "gain ~ s + lm + log_C" + (" + C(model)" if d.model.nunique() > 1 else "")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit = smf.mixedlm(formula, d, groups=d.parent).fit(reml=True)
+    coef, se = float(fit.params["s"]) / 100, float(fit.bse["s"]) / 100
+    return dict(coef=coef, se=se, z=coef / se, p=float(scipy.stats.norm.sf(coef / se)), n=len(d),
+                groups=d.parent.nunique(), converged=bool(fit.converged), warnings=[str(w.message) for w in caught])
