@@ -35,9 +35,9 @@ fi
 wt="$root/../$1"
 [ -d "$wt" ] || git worktree add "$wt" "$commit"
 [ "$(git -C "$wt" rev-parse --short=7 HEAD)" = "$commit" ] || { echo "$wt is not at $commit" >&2; exit 1; }
-for s in 0 1; do
+for s in 0 1; do # the whole subshell detached from this shell's output, so a caller waiting on it returns at once
   (cd "$wt" && PYTHONPATH="$wt" OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 TOKENIZERS_PARALLELISM=false HF_HUB_OFFLINE=1 \
-    nohup nice -n 10 "$py" "benchmarks/$script" $args --shard "$s/2" >> "$root/../lora_$1_$s.log" 2>&1 &)
+    exec nohup nice -n 10 "$py" "benchmarks/$script" $args --shard "$s/2") >> "$root/../lora_$1_$s.log" 2>&1 < /dev/null &
 done
 sleep 5; pgrep -af "benchmarks/$script"
 echo "commit each finished unit: git add ntps/data/study/*.parquet (the .lock files are ignored)"
