@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal, Sequence
 # no torch, numpy or pandas: `--help` stays fast
-from .store import atomic_dir, slug, write_json, write_table
+from .store import atomic_dir, claim_output, slug, write_json, write_table
 from . import MAX_TRAIN, MAX_TEST, MAX_LENGTH, BATCH_SIZE # one set of defaults for every command and `StudyConfig`
 
 # %% auto #0
@@ -111,6 +111,19 @@ def _data(dataset:str, max_train=None, max_test=None, seed:int=0, text:str|None=
                         label_column=label)
 
 # %% ../nbs/16_cli.ipynb #2dee8852
+def _claim_moments_file(out:Path, overwrite:bool):
+    "Check before any work that `ntps moments` may write `out` and its `.json` sidecar: new, or its own earlier file."
+    from ntps.stats import is_moment_file
+    side = out.with_suffix(".json")
+    if out.exists():
+        if not is_moment_file(out):
+            raise ValueError(f"{out} is not an ntps moments file: ntps never replaces files it did not write; "
+                             "use another --out")
+        if not overwrite: raise UsageError(f"{out} exists; pass --overwrite to replace it")
+    elif side.exists():
+        raise ValueError(f"{side} exists without a moments file beside it: the sidecar would replace it; "
+                         "use another --out")
+
 def moments(model:str, dataset:str,
             # moments file (`.safetensors`, with a `.json` sidecar);
             # default `moments/<model>__<dataset>__<split>.safetensors`
@@ -137,7 +150,7 @@ def moments(model:str, dataset:str,
     "Collect the NTPS moments S_xx, S_xy, S_cc, S_ch of every layer of a model over a dataset split."
     out = Path(out or f"moments/{slug(model)}__{slug(dataset)}__{split}.safetensors")
     if out.suffix != ".safetensors": raise ValueError(f"out must end in .safetensors, got {str(out)!r}")
-    if out.exists() and not overwrite: raise UsageError(f"{out} exists; pass --overwrite to replace it")
+    _claim_moments_file(out, overwrite)
     _positive(max_train=max_train, max_test=max_test, batch_size=batch_size, max_length=max_length,
               checkpoint_every=checkpoint_every)
     import numpy as np, torch
@@ -178,7 +191,7 @@ def score(moments:str, # a moments file of `ntps moments` (with `--features`: th
           center:bool=False, # centre the moments first
           format:Literal["csv", "parquet", "both"]="csv",
           figures:bool=True, # also draw `ntps_k.png` and `ntps_heatmap.png` (topk mode)
-          quiet:bool=False,
+          overwrite:bool=False, quiet:bool=False,
          ) -> Path: # the output folder
     "NTPS of every layer and every k of a moments file: a table (permutation null, recommended score) and figures."
     import numpy as np
@@ -187,6 +200,8 @@ def score(moments:str, # a moments file of `ntps moments` (with `--features`: th
     src = Path(moments)
     if not src.is_file(): raise FileNotFoundError(f"no moments file at {src}")
     rx = _ridge_arg(ridge_xx)
+    out = claim_output(out or src.with_name(src.name.removesuffix(".safetensors") + "_ntps"),
+                       ("ntps.csv", "ntps.parquet"), overwrite, "ntps score")
     acc = MomentAccumulator.load(src); mo = acc.moments(center=center)
     F, y = acc.extra.get("features"), acc.extra.get("labels")
     if mode == "topk" and F is not None and y is not None:
@@ -195,7 +210,6 @@ def score(moments:str, # a moments file of `ntps moments` (with `--features`: th
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="S_xx is singular") # said in the headline instead
             cur = ntps_curve(mo, mode=mode, ridge_xx=0.0 if rx == "auto" else rx, progress=not quiet)
-    out = Path(out) if out else src.with_name(src.name.removesuffix(".safetensors") + "_ntps")
     names = mo.meta.get("layers") # hidden-state indices of a `--layers` file (None: all, 0…L)
     if names is not None: cur["layer"] = np.asarray(names)[cur.layer.values]
     for f in (["csv", "parquet"] if format == "both" else [format]): write_table(cur, out / f"ntps.{f}")
@@ -217,7 +231,7 @@ def probe(model:str, dataset:str,
           max_train:int|None=MAX_TRAIN, max_test:int|None=MAX_TEST, text:str|None=None, label:str|None=None,
           batch_size:int=BATCH_SIZE, max_length:int=MAX_LENGTH, exclude_bos:bool=True, head:bool=True,
           head_epochs:int=50, format:Literal["csv", "parquet", "both"]="csv", dtype:Dtype="default",
-          device:str|None=None, seed:int=0, quiet:bool=False,
+          device:str|None=None, seed:int=0, overwrite:bool=False, quiet:bool=False,
          ) -> Path: # the output folder
     "Per-layer least-squares and logistic probes, baselines (LogME, H-score, RankMe, kNN) and the head probe."
     import numpy as np
@@ -228,6 +242,7 @@ def probe(model:str, dataset:str,
     t0 = time.perf_counter()
     _positive(max_train=max_train, max_test=max_test, batch_size=batch_size, max_length=max_length,
               head_epochs=head_epochs)
+    out = claim_output(out or f"probe_{slug(model)}__{slug(dataset)}", ("head.json",), overwrite, "ntps probe")
     ds = _data(dataset, max_train, max_test, seed, text, label)
     m, tok = load_model(model, dtype=dtype, device=device)
     _, Ftr, Fte = dataset_features(m, tok, ds, batch_size=batch_size, max_length=max_length, exclude_bos=exclude_bos,
@@ -235,7 +250,6 @@ def probe(model:str, dataset:str,
     ytr, yte, C = np.asarray(ds.train_labels), np.asarray(ds.test_labels), ds.n_classes
     tab = probe_table(Ftr, ytr, Fte, yte, C) # on the CPU, layers in chunks within the study's memory budget
     tab.insert(0, "dataset", ds.name); tab.insert(0, "model", model_label(model)) # no machine path
-    out = Path(out or f"probe_{slug(model)}__{slug(dataset)}")
     info = dict(model=model_label(model), dataset=ds.name, n_train=len(ytr), n_test=len(yte), n_classes=C)
     info |= best_layer(Ftr, ytr, C, layers=tab.layer.tolist(), seed=seed)
     if head:
@@ -260,7 +274,8 @@ def lora(model:str, dataset:str,
          max_train:int|None=256, # training texts (stratified subset; 20% of them validate); `none` = all
          max_test:int|None=480,
          max_length:int=MAX_LENGTH, # tokens per text (training and evaluation)
-         text:str|None=None, label:str|None=None, device:str|None=None, seed:int=0, quiet:bool=False,
+         text:str|None=None, label:str|None=None, device:str|None=None, seed:int=0, overwrite:bool=False,
+         quiet:bool=False,
         ) -> Path: # the output folder
     ("Fine-tune LoRA adapters + a linear head; compare with a CV logistic probe, a head-only control, the "
      "paper's head probe.")
@@ -270,13 +285,14 @@ def lora(model:str, dataset:str,
     from ntps.lora import LoraTrainConfig, lora_benchmark, n_blocks, save_lora
     from ntps.models import load_model, model_label
     from ntps.report import lora_gate_words, lora_summary
+    out = claim_output(out or f"lora_{slug(model)}__{slug(dataset)}", ("lora.json",), overwrite, "ntps lora")
     ds = _data(dataset, max_train, max_test, seed, text, label)
     m, tok = load_model(model, device=device)
     L = n_blocks(m)
     cfg = LoraTrainConfig(r=r, alpha=alpha, lr=lr, steps=steps, batch_size=batch_size, max_length=max_length, seed=seed,
                           top_blocks=L if top_blocks == 0 else min(top_blocks, L))
     tab, (run,) = lora_benchmark(m, tok, ds, cfg, seeds=(seed,), progress=not quiet, return_runs=True)
-    out = Path(out or f"lora_{slug(model)}__{slug(dataset)}"); out.mkdir(parents=True, exist_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
     atomic_dir(out / "adapter", lambda d: save_lora(run.classifier, d)) # whole or not at all; modes from the umask
     info, text = lora_summary(tab.iloc[0], ds, model_label(model), vars(cfg))
     write_json(info, out / "lora.json")
@@ -298,7 +314,9 @@ def report(results:str, # a study folder (with `results.parquet`) or a results `
     from ntps.report import find_task, read_results, write_report
     res, folder = read_results(results)
     if task is not None: task = find_task(res, task) # checked before any work
-    path = write_report(res, Path(out) if out else folder, task=task, n_boot=n_boot, n_perm=n_perm, seed=seed)
+    if out is not None: # its own results' folder is always fine; another must hold a study or an earlier report
+        out = claim_output(out, ("summary.md", "results.parquet"), overwrite=True, command="ntps report")
+    path = write_report(res, out or folder, task=task, n_boot=n_boot, n_perm=n_perm, seed=seed)
     if not quiet: print(f"wrote {path} and {path.with_suffix('.html').name}")
     return path
 
@@ -400,7 +418,7 @@ def run_pipeline(model:str, # bundled name (`smollm2-135m`), hub id `org/name`, 
                  dtype:Dtype="default", # model dtype
                  device:str|None=None, # e.g. `cuda`
                  seed:int=0, # seed of subsets, permutations and probes
-                 overwrite:bool=False, # replace a non-empty output folder
+                 overwrite:bool=False, # replace an earlier `ntps run` output (its own files only)
                  quiet:bool=False, # no progress bars or summary
                 ) -> Path: # the output folder
     ("One shot: moments → score → probe of a model on a dataset, on the same texts with the same settings, "
@@ -412,9 +430,7 @@ def run_pipeline(model:str, # bundled name (`smollm2-135m`), hub id `org/name`, 
                       exclude_bos=exclude_bos,
                       ridge_xx=_ridge_arg(ridge_xx), n_perm=n_perm, head_probe=head, head_epochs=head_epochs,
                       seed=seed, device=device)
-    outp = Path(out or f"run_{slug(model)}__{slug(dataset)}")
-    if outp.exists() and any(outp.iterdir()) and not overwrite:
-        raise UsageError(f"{outp} is not empty; pass --overwrite to replace its files")
+    outp = claim_output(out or f"run_{slug(model)}__{slug(dataset)}", ("run.json",), overwrite, "ntps run")
     t0 = time.perf_counter()
     ds = _data(dataset, max_train, max_test, seed, text, label)
     m, tok = load_model(model, dtype=dtype, device=device)

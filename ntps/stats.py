@@ -14,7 +14,8 @@ from . import __version__
 from .store import atomic_write, tensors_digest, write_json
 
 # %% auto #0
-__all__ = ['Context', 'MERGE_KEYS', 'batch_moments', 'reference_moments', 'Moments', 'MomentAccumulator', 'moments_file_bytes']
+__all__ = ['Context', 'MERGE_KEYS', 'batch_moments', 'reference_moments', 'Moments', 'MomentAccumulator', 'is_moment_file',
+           'moments_file_bytes']
 
 # %% ../nbs/03_stats.ipynb #38530280
 Context = Literal["prefix_sum", "prefix_mean", "last_token"]
@@ -599,6 +600,15 @@ def load(cls:MomentAccumulator, path:str|Path, # a file written by `MomentAccumu
             raise ValueError(f"moment file {path} is compact but its sum_h.frame is missing or malformed")
         acc.sum_h_frame = z.to(device or "cpu", torch.float64)
     return acc
+
+# %% ../nbs/03_stats.ipynb #a22e28c9
+def is_moment_file(path:str|Path, # any path
+                  ) -> bool: # True for a safetensors file with ntps's header; False otherwise (never raises)
+    "Whether `path` is an ntps moment file, from its header alone (no tensor is read)."
+    from safetensors import safe_open
+    try:
+        with safe_open(str(path), framework="pt", device="cpu") as f: return "ntps" in (f.metadata() or {})
+    except Exception: return False
 
 # %% ../nbs/03_stats.ipynb #b2c3d4e2
 def moments_file_bytes(n_layers:int, # L+1 stored layers (or fewer, `layers=`)

@@ -10,8 +10,8 @@ from typing import Callable, Sequence # torch is imported where a fingerprint ne
 
 # %% auto #0
 __all__ = ['MODEL_FILE_SUFFIXES', 'MODEL_FILE_NAMES', 'atomic_write', 'atomic_dir', 'write_text', 'write_json', 'write_table',
-           'read_json', 'slug', 'short_hash', 'local_key', 'texts_fingerprint', 'tensors_digest', 'weights_hash',
-           'model_identity']
+           'read_json', 'claim_output', 'slug', 'short_hash', 'local_key', 'texts_fingerprint', 'tensors_digest',
+           'weights_hash', 'model_identity']
 
 # %% ../nbs/02_store.ipynb #5f0e0007
 _UMASK_LOCK = threading.Lock()
@@ -102,6 +102,24 @@ def read_json(path:str|Path, # a JSON file
      "so it is rewritten.")
     try: return json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError): return None
+
+# %% ../nbs/02_store.ipynb #6f9c0c6c
+def claim_output(out:str|Path, # the folder a command is about to write into
+                 marks:Sequence[str], # names of files only this command writes: any one marks its earlier output
+                 overwrite:bool=False, # replace the command's earlier output (only the files it writes)
+                 command:str="this command", # named in messages, e.g. "ntps run"
+                ) -> Path: # `out` as a Path (not created)
+    ("Check, before any work, that a command may write into `out`: new or empty, or its own earlier output with "
+     "`overwrite`; anything else is refused.")
+    out = Path(out)
+    if isinstance(marks, str) or not marks: raise ValueError(f"marks must be a non-empty list of names, got {marks!r}")
+    if out.exists() and not out.is_dir(): raise ValueError(f"{out} is a file, not a folder: use another folder (--out)")
+    if not out.exists() or not any(out.iterdir()): return out
+    if not any((out / m).is_file() for m in marks):
+        raise ValueError(f"{out} is not empty and holds no earlier `{command}` output (no {' or '.join(marks)}): "
+                         "ntps never replaces files it did not write; use another folder (--out)")
+    if not overwrite: raise ValueError(f"{out} holds an earlier `{command}` output; pass --overwrite to replace it")
+    return out
 
 # %% ../nbs/02_store.ipynb #5f0e0018
 def slug(name, # any name: a model (`org/model`, `./model`), a dataset (`suite:wordnet_pos`, `a b.csv`), …
