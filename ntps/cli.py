@@ -329,12 +329,12 @@ def study(config:str, # TOML file: `models`, `datasets`, optional `out`, StudyCo
           quiet:bool=False, # no progress bars or summary
          ) -> Path: # the results folder
     "Run (or resume) a models × datasets study from a TOML file; results in `out/results.parquet`."
-    from ntps.study import StudyConfig, prepare_study_folder, run_study
+    from ntps.study import StudyConfig, run_study
     models, datasets, cfg, file_out = StudyConfig.from_toml(config) # everything checked before any work
     out = Path(out) if out else file_out
-    prepare_study_folder(out, cfg, models, datasets, overwrite)
     from ntps.report import write_report
-    res = run_study(models, datasets, out, cfg, progress=not quiet)
+    # the folder is checked before any work: the same study resumes, another needs `overwrite`, a model folder never
+    res = run_study(models, datasets, out, cfg, progress=not quiet, overwrite=overwrite)
     if report and res.dataset.nunique() >= 4: write_report(res, out, n_perm=n_perm, seed=cfg.seed)
     if not quiet:
         print(f"wrote {out / 'results.parquet'}: {len(res)} rows, {res.model.nunique()} model(s) × "
@@ -366,7 +366,7 @@ def demo(out:str="ntps-demo", # report folder
          quiet:bool=False, # no progress lines and no verdict
         ) -> Path: # the `summary.md` file
     "The offline demo: an LLM and the bundled suite → NTPS, probes and a report with the NTPS–accuracy correlation."
-    from ntps.study import StudyConfig, prepare_study_folder, run_study, study_layers
+    from ntps.study import StudyConfig, run_study, study_layers
     from ntps.data import suite_tasks
     from ntps.report import StudyProgress, in_words, minutes, settings_note, write_report
     from ntps.models import load_model, model_label
@@ -386,11 +386,12 @@ def demo(out:str="ntps-demo", # report folder
         if bars: hf_logging.enable_progress_bar()
     L = int(m.config.num_hidden_layers)
     cfg = replace(plan, layers=tuple(range(0, L + 1, layer_step)))
-    prepare_study_folder(outp, cfg, [model], ds, overwrite) # the plan names the model's layers: known once it loads
     kept = study_layers(m, cfg.layers)
     say(f"[model] loaded in {minutes(time.perf_counter() - t0)}: {L} layers, d = {m.config.hidden_size}; hidden states "
         f"{', '.join(map(str, kept))} (every {layer_step}, the layer ⌊2L/3⌉ fixed in advance and the last)")
-    res = run_study({model: (m, tok)}, ds, outp, cfg, progress=False, on_cell=StudyProgress(len(ds), say))
+    # the folder is checked first (the plan names the model's layers: known once it loads)
+    res = run_study({model: (m, tok)}, ds, outp, cfg, progress=False, on_cell=StudyProgress(len(ds), say),
+                    overwrite=overwrite)
     del m, tok
     t1 = time.perf_counter()
     note = settings_note(cfg, model_label(model), len(ds), res.layer.unique())

@@ -27,8 +27,8 @@ from .models import check_device, check_model, load_model, model_label
 
 # %% auto #0
 __all__ = ['RUNTIME_FIELDS', 'LATER_DEFAULTS', 'STUDY_FILES', 'Interval', 'ListOf', 'check_settings', 'StudyConfig',
-           'study_identity', 'study_layers', 'dataset_features', 'study_one', 'probe_table', 'pair_subtasks',
-           'run_study', 'prepare_study_folder', 'StudyFile']
+           'study_identity', 'prepare_study_folder', 'study_layers', 'dataset_features', 'study_one', 'probe_table',
+           'pair_subtasks', 'run_study', 'StudyFile']
 
 # %% ../nbs/13_study.ipynb #c0f10002
 class Interval(NamedTuple):
@@ -204,6 +204,55 @@ def _part_fingerprint(model:str, weights:str|None, source, ds, config:StudyConfi
 def _plan(config:StudyConfig, models, datasets) -> dict:
     "What a study folder's `config.json` holds: the settings, the model names and the dataset sources."
     return dict(asdict(config), models=list(models), datasets=list(map(str, datasets)))
+
+# %% ../nbs/13_study.ipynb #c0f1000c
+# what a study and its report write into their folder: `overwrite` removes these (and the parts) and nothing else
+STUDY_FILES = ("config.json", "results.parquet", "results.csv", "correlations.csv", "summary.md", "summary.html",
+               "*_ntps_k.png", "*_heatmap.png", "*_score_vs_acc.png", "*_forest.png", "*_tasks.csv")
+
+def _clear_study(out:Path):
+    "Remove the files a study and its report wrote (`STUDY_FILES`, the parts and their sidecars); anything else stays."
+    for pat in STUDY_FILES:
+        for p in out.glob(pat):
+            if p.is_file(): p.unlink()
+    parts = out / "parts"
+    if parts.is_dir():
+        for p in list(parts.glob("*.parquet")) + list(parts.glob("*.json")): p.unlink()
+        if not any(parts.iterdir()): parts.rmdir()
+
+# %% ../nbs/13_study.ipynb #c0f1000d
+def _read_plan(f:Path) -> dict|None:
+    "The plan in a study folder's `config.json`, or None when the file is not one (a model's `config.json`, empty, …)."
+    old = read_json(f)
+    if not isinstance(old, dict) or "max_train" not in old: return None
+    return old if all(isinstance(old.get(k), list) for k in ("models", "datasets")) else None
+
+def prepare_study_folder(out:str|Path, # the results folder
+                         config:StudyConfig, # the settings of the study about to run
+                         models:Sequence[str]|dict, # its models (names, or `run_study`'s dict)
+                         datasets:Sequence[str], # its datasets, as given to `run_study`
+                         overwrite:bool=False, # replace another study in the folder (only its own files are removed)
+                        ):
+    "One study per folder: resume the same study; refuse another, or a folder holding no study, unless `overwrite`."
+    out = Path(out)
+    if not out.exists() or not any(out.iterdir()): return
+    f = out / "config.json"
+    old = _read_plan(f) if f.is_file() else None
+    if old is None:
+        why = "its config.json is not an ntps study's (a model folder?)" if f.exists() else "no config.json"
+        raise ValueError(f"{out} is not empty and holds no study ({why}): nothing in it is ever deleted; "
+                         "use another folder (--out)")
+    new = json.loads(json.dumps(_plan(config, models, datasets)))
+    a, b = study_identity(old), study_identity(new)
+    diff = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
+    if not diff: return # the same study: resume
+    if not overwrite:
+        show = lambda v: f"{len(v)} entries" if isinstance(v, list) and len(v) > 3 else repr(v)
+        was = lambda p, k: show(p.get(k, LATER_DEFAULTS.get(k)))
+        what = ", ".join(f"{k}: {was(old, k)} → {was(new, k)}" for k in diff)
+        raise ValueError(f"{out} holds a study with other settings ({what}); "
+                         "use another folder (--out), or overwrite=True (--overwrite) to replace it")
+    _clear_study(out) # no stale parts, tables, report or figures are left beside the new ones
 
 # %% ../nbs/13_study.ipynb #c7a1d004
 def _get_model(models:dict, m:str, loaded:dict):
@@ -397,6 +446,7 @@ def run_study(models:dict|Sequence[str], # {name: (model, tokenizer) or a zero-a
               *, progress:bool=True, # progress bars
               # called as `on_cell(model, dataset, rows, seconds)` when a cell is done (`seconds` None: resumed)
               on_cell:Callable|None=None,
+              overwrite:bool=False, # replace another study in `out` (its own files only; see `prepare_study_folder`)
              ) -> pd.DataFrame: # the tidy table of all results (also in `out/results.parquet`)
     "Run (or resume) a models × datasets grid: each cell is saved at once with its fingerprint, a stale one recomputed."
     from tqdm.auto import tqdm
@@ -409,6 +459,7 @@ def run_study(models:dict|Sequence[str], # {name: (model, tokenizer) or a zero-a
     if len(set(label.values())) < len(label):
         a, b = next((a, b) for a in label for b in label if a != b and label[a] == label[b])
         raise ValueError(f"models {a!r} and {b!r} are the same model ({label[a]}); list it once")
+    prepare_study_folder(out, config, models, datasets, overwrite) # resume the same study; never a model folder
     out = Path(out); (out / "parts").mkdir(parents=True, exist_ok=True)
     write_json(_plan(config, models, datasets), out / "config.json")
     cells = [(m, d) for m in models for d in datasets]
@@ -442,55 +493,6 @@ def run_study(models:dict|Sequence[str], # {name: (model, tokenizer) or a zero-a
     res = pd.concat(frames, ignore_index=True)
     write_table(res, out / "results.parquet")
     return res
-
-# %% ../nbs/13_study.ipynb #c0f1000c
-# what a study and its report write into their folder: `overwrite` removes these (and the parts) and nothing else
-STUDY_FILES = ("config.json", "results.parquet", "results.csv", "correlations.csv", "summary.md", "summary.html",
-               "*_ntps_k.png", "*_heatmap.png", "*_score_vs_acc.png", "*_forest.png", "*_tasks.csv")
-
-def _clear_study(out:Path):
-    "Remove the files a study and its report wrote (`STUDY_FILES`, the parts and their sidecars); anything else stays."
-    for pat in STUDY_FILES:
-        for p in out.glob(pat):
-            if p.is_file(): p.unlink()
-    parts = out / "parts"
-    if parts.is_dir():
-        for p in list(parts.glob("*.parquet")) + list(parts.glob("*.json")): p.unlink()
-        if not any(parts.iterdir()): parts.rmdir()
-
-# %% ../nbs/13_study.ipynb #c0f1000d
-def _read_plan(f:Path) -> dict|None:
-    "The plan in a study folder's `config.json`, or None when the file is not one (a model's `config.json`, empty, …)."
-    old = read_json(f)
-    if not isinstance(old, dict) or "max_train" not in old: return None
-    return old if all(isinstance(old.get(k), list) for k in ("models", "datasets")) else None
-
-def prepare_study_folder(out:str|Path, # the results folder
-                         config:StudyConfig, # the settings of the study about to run
-                         models:Sequence[str]|dict, # its models (names, or `run_study`'s dict)
-                         datasets:Sequence[str], # its datasets, as given to `run_study`
-                         overwrite:bool=False, # replace another study in the folder (only its own files are removed)
-                        ):
-    "One study per folder: resume the same study; refuse another, or a folder holding no study, unless `overwrite`."
-    out = Path(out)
-    if not out.exists() or not any(out.iterdir()): return
-    f = out / "config.json"
-    old = _read_plan(f) if f.is_file() else None
-    if old is None:
-        why = "its config.json is not an ntps study's (a model folder?)" if f.exists() else "no config.json"
-        raise ValueError(f"{out} is not empty and holds no study ({why}): nothing in it is ever deleted; "
-                         "use another folder (--out)")
-    new = json.loads(json.dumps(_plan(config, models, datasets)))
-    a, b = study_identity(old), study_identity(new)
-    diff = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
-    if not diff: return # the same study: resume
-    if not overwrite:
-        show = lambda v: f"{len(v)} entries" if isinstance(v, list) and len(v) > 3 else repr(v)
-        was = lambda p, k: show(p.get(k, LATER_DEFAULTS.get(k)))
-        what = ", ".join(f"{k}: {was(old, k)} → {was(new, k)}" for k in diff)
-        raise ValueError(f"{out} holds a study with other settings ({what}); "
-                         "use another folder (--out), or overwrite=True (--overwrite) to replace it")
-    _clear_study(out) # no stale parts, tables, report or figures are left beside the new ones
 
 # %% ../nbs/13_study.ipynb #c0f10010
 class StudyFile(NamedTuple):
