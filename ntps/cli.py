@@ -314,9 +314,9 @@ def report(results:str, # a study folder (with `results.parquet`) or a results `
     from ntps.report import find_task, read_results, write_report
     res, folder = read_results(results)
     if task is not None: task = find_task(res, task) # checked before any work
-    if out is not None: # its own results' folder is always fine; another must hold a study or an earlier report
-        out = claim_output(out, ("summary.md", "results.parquet"), overwrite=True, command="ntps report")
-    path = write_report(res, out or folder, task=task, n_boot=n_boot, n_perm=n_perm, seed=seed)
+    # a study folder, an earlier report or a new folder; never a folder of other files (a results file's own folder)
+    out = claim_output(out or folder, ("summary.md", "results.parquet"), overwrite=True, command="ntps report")
+    path = write_report(res, out, task=task, n_boot=n_boot, n_perm=n_perm, seed=seed)
     if not quiet: print(f"wrote {path} and {path.with_suffix('.html').name}")
     return path
 
