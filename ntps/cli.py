@@ -243,7 +243,7 @@ def probe(model:str, dataset:str,
     _positive(max_train=max_train, max_test=max_test, batch_size=batch_size, max_length=max_length,
               head_epochs=head_epochs)
     out = claim_output(out or f"probe_{slug(model)}__{slug(dataset)}", ("head.json",), overwrite, "ntps probe")
-    ds = _data(dataset, max_train, max_test, seed, text, label)
+    ds = _data(dataset, max_train, max_test, seed, text, label).require_texts(2) # both splits: before the model loads
     m, tok = load_model(model, dtype=dtype, device=device)
     _, Ftr, Fte = dataset_features(m, tok, ds, batch_size=batch_size, max_length=max_length, exclude_bos=exclude_bos,
                                    device=device, progress=not quiet)
@@ -286,7 +286,7 @@ def lora(model:str, dataset:str,
     from ntps.models import load_model, model_label
     from ntps.report import lora_gate_words, lora_summary
     out = claim_output(out or f"lora_{slug(model)}__{slug(dataset)}", ("lora.json",), overwrite, "ntps lora")
-    ds = _data(dataset, max_train, max_test, seed, text, label)
+    ds = _data(dataset, max_train, max_test, seed, text, label).require_texts(2) # both splits: before the model loads
     m, tok = load_model(model, device=device)
     L = n_blocks(m)
     cfg = LoraTrainConfig(r=r, alpha=alpha, lr=lr, steps=steps, batch_size=batch_size, max_length=max_length, seed=seed,
@@ -433,7 +433,7 @@ def run_pipeline(model:str, # bundled name (`smollm2-135m`), hub id `org/name`, 
                       seed=seed, device=device)
     outp = claim_output(out or f"run_{slug(model)}__{slug(dataset)}", ("run.json",), overwrite, "ntps run")
     t0 = time.perf_counter()
-    ds = _data(dataset, max_train, max_test, seed, text, label)
+    ds = _data(dataset, max_train, max_test, seed, text, label).require_texts(2) # both splits: before the model loads
     m, tok = load_model(model, dtype=dtype, device=device)
     res = study_one(m, tok, ds, cfg, model_name=model_label(model), progress=not quiet) # no machine path
     write_table(res, outp / "results.csv")

@@ -147,6 +147,18 @@ class TextDataset:
         cnt = {s: np.bincount(getattr(self, f"{s}_labels"), minlength=self.n_classes) for s in ("train", "test")}
         return pd.DataFrame(cnt, index=pd.Index(self.classes, name="class"))
 
+# %% ../nbs/07_data.ipynb #f545b6d5
+@patch
+def require_texts(self:TextDataset, n:int=2, # fewest texts each split must hold
+                 ) -> TextDataset: # the dataset itself, unchanged
+    "Refuse a dataset with fewer than `n` texts in its train or test split (before any work), naming both counts."
+    short = [s for s in ("train", "test") if len(getattr(self, f"{s}_texts")) < n]
+    if short:
+        raise ValueError(f"{self.name}: {len(self.train_texts)} train and {len(self.test_texts)} test text(s); "
+                         f"the {' and '.join(short)} split needs at least {n} (add rows, or give the file a "
+                         "'split' column of train/test)")
+    return self
+
 # %% ../nbs/07_data.ipynb #fd22f382
 @patch
 def subsample(self:TextDataset, max_train:int|None=None, # keep at most this many training texts (stratified)

@@ -312,6 +312,7 @@ def dataset_features(model, tokenizer, # a loaded causal LM and its tokenizer
                      **kwargs,
                     ) -> tuple: # `(Moments of the train texts, train features [N, L+1, d], test features [n, L+1, d])`
     "One pass over a dataset's training texts (moments and mean-pooled features) and one over its test texts."
+    ds.require_texts(2) # both splits, before the first pass
     meta = dict(kwargs.pop("meta", None) or {}, dataset=ds.name, split="train")
     kw = dict(kwargs, num_classes=ds.n_classes, keep_features=True)
     mom, Ftr = collect_moments(model, tokenizer, list(ds.train_texts), np.asarray(ds.train_labels), meta=meta, **kw)
