@@ -4,7 +4,8 @@
 
 # %% ../nbs/11_lora.ipynb #142e03b1
 from __future__ import annotations
-import collections.abc, copy, json, math, time, inspect, logging
+import collections.abc, copy, json, math, time, inspect, logging, warnings
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal, Sequence
@@ -296,6 +297,14 @@ class TopBlocks(nn.Module):
         return (h * m).sum(1) / m.sum(1).clamp_min(1)
 
 # %% ../nbs/11_lora.ipynb #a053c15c
+@contextmanager
+def _peft_quiet():
+    ("peft reads `model.is_gradient_checkpointing`, which transformers 5 deprecates with a FutureWarning that users "
+     "of ntps cannot act on: that one warning is silenced while peft wraps or loads a model.")
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r".*is_gradient_checkpointing.*deprecated", category=FutureWarning)
+        yield
+
 def add_lora(model:nn.Module, # causal LM; the adapters are injected into it in place
              n_classes:int, # C
              config:LoraTrainConfig|None=None, # adapter settings
@@ -303,7 +312,7 @@ def add_lora(model:nn.Module, # causal LM; the adapters are injected into it in 
     "Wrap `model` with LoRA adapters (peft) and a fresh linear head; only adapters and head are trainable."
     from peft import get_peft_model
     cfg = config or LoraTrainConfig()
-    lm = get_peft_model(model, cfg.peft_config(model))
+    with _peft_quiet(): lm = get_peft_model(model, cfg.peft_config(model))
     for p in lm.parameters():
         if p.requires_grad and p.dtype != torch.float32: p.data = p.data.float()
     d = model.config.hidden_size
@@ -632,7 +641,7 @@ def load_lora(model:nn.Module, # the same base causal LM the adapter was trained
     if not (path / "head.safetensors").exists():
         raise FileNotFoundError(f"{path / 'head.safetensors'} is missing: not written by save_lora?")
     meta = json.loads((path / "head.json").read_text())
-    lm = PeftModel.from_pretrained(model, path, is_trainable=is_trainable)
+    with _peft_quiet(): lm = PeftModel.from_pretrained(model, path, is_trainable=is_trainable)
     head = LinearHead(meta["d"], meta["n_classes"], meta["dropout"])
     head.load_state_dict(load_file(path / "head.safetensors"))
     return LoraClassifier(lm, head.to(next(model.parameters()).device)).eval()

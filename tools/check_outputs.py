@@ -5,6 +5,8 @@ Usage: python tools/check_outputs.py [nbs/NAME.ipynb ...]   (default: every note
 Looks at every stream, text, HTML, markdown and error output of every code cell for
 * progress-bar frames (tqdm): a carriage return, `it/s]`, `s/it]` or `%|`;
 * warnings: `Warning:` (what `warnings.warn` prints) or `warnings.warn`;
+* another library's deprecation notice, however it is printed (the CLI shows every warning as `ntps: warning: …`):
+  `is deprecated` or `will be removed in`;
 * machine paths: `/work/`, `/tmp/`, `/root/`, `/home/`, `site-packages`.
 Prints one line per offending cell (notebook, cell number, what was found, an excerpt) and
 `N notebooks clean, M with noise`; exits 1 when any notebook has noise.
@@ -16,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CHECKS = {
     "progress-bar frame": re.compile(r"\r(?!\n)|it/s\]|s/it\]|%\|"),
     "warning": re.compile(r"Warning:|warnings\.warn"),
+    "deprecation notice": re.compile(r"is deprecated|will be removed in"),
     "machine path": re.compile(r"/work/|/tmp/|/root/|/home/|site-packages"),
 }
 
