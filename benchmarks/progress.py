@@ -46,12 +46,11 @@ def main():
     sec = unit_seconds(Path(sys.argv[1]) if len(sys.argv) > 1 else Path("ntps/data/study"))
     fallback = dict(scores=60.0, lora=sec.get(("lora", None), 1560.0))
     units["expect_s"] = [sec.get((k, m), fallback[k]) for k, m in zip(units.kind, units.model)]
+    hours_left = lambda u: u[~u.done].expect_s.sum() / 3600 / 2 # two shards in parallel
     print("predicts-gain study, by stage (time left: two shards in parallel, from the mean finished unit):")
     for st, g in units.groupby("stage"):
-        left = g[~g.done]
-        print(f"  stage {st} ({STAGES[st]}): {int(g.done.sum())} of {len(g)} units done; "
-              f"≈ {left.expect_s.sum() / 3600 / 2:.1f} h left")
-    print(f"  all: {int(units.done.sum())} of {len(units)}; ≈ {units[~units.done].expect_s.sum() / 3600 / 2:.1f} h left")
+        print(f"  stage {st} ({STAGES[st]}): {int(g.done.sum())} of {len(g)} units done; ≈ {hours_left(g):.1f} h left")
+    print(f"  all: {int(units.done.sum())} of {len(units)}; ≈ {hours_left(units):.1f} h left")
 
 
 if __name__ == "__main__":
