@@ -263,7 +263,7 @@ def probe(model:str, dataset:str,
 # %% ../nbs/16_cli.ipynb #1754ad2a
 def lora(model:str, dataset:str,
          out:str|None=None, # output folder (adapter/, lora.json, losses.csv); default `lora_<model>__<dataset>/`
-         steps:int=150, # optimisation steps, at most (early stopping on a validation split of train); the paper: 5000
+         steps:int=400, # optimisation steps, at most (early stopping on a validation split of train); the paper: 5000
          batch_size:int=8, # texts per step (the paper: 1)
          lr:float=1e-3, # Adafactor learning rate (the paper: 1e-4)
          r:int=32, # adapter rank
@@ -271,14 +271,14 @@ def lora(model:str, dataset:str,
          # 0 = adapt every block (the recipe that measured a gain); m = only the top m blocks, their inputs cached once
          # (about L/m times faster per step)
          top_blocks:int=0,
-         max_train:int|None=256, # training texts (stratified subset; 20% of them validate); `none` = all
-         max_test:int|None=480,
+         max_train:int|None=1000, # training texts (stratified subset; 20% of them validate); `none` = all
+         max_test:int|None=1000, # test texts (stratified subset); `none` = all
          max_length:int=MAX_LENGTH, # tokens per text (training and evaluation)
          text:str|None=None, label:str|None=None, device:str|None=None, seed:int=0, overwrite:bool=False,
          quiet:bool=False,
         ) -> Path: # the output folder
-    ("Fine-tune LoRA adapters + a linear head; compare with a CV logistic probe, a head-only control, the "
-     "paper's head probe.")
+    ("Fine-tune LoRA adapters + a linear head; compare with the best frozen layer's probe, the last layer's, a "
+     "head-only control and the paper's head probe.")
     if not isinstance(top_blocks, int) or top_blocks < 0:
         raise ValueError(f"top_blocks must be an integer >= 0 (0 = every block), got {top_blocks!r}")
     import numpy as np, pandas as pd

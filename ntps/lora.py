@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
-from .probes import HeadProbeConfig, LinearHead, check_labels, head_probe, logistic_cv, n_classes_of
+from .probes import HeadProbeConfig, LinearHead, best_layer_probe, check_labels, head_probe, logistic_cv, n_classes_of
 from .extract import backbone
 
 logger = logging.getLogger(__name__)
@@ -26,9 +26,9 @@ from .stats import batch_moments
 
 # %% auto #0
 __all__ = ['logger', 'ATTENTION_PROJECTIONS', 'find_target_modules', 'n_blocks', 'LoraTrainConfig', 'prepare_tokenizer', 'encode',
-           'LoraClassifier', 'pooled_features', 'block_inputs', 'TokenEmbeddings', 'TopBlocks', 'add_lora', 'LoraRun',
-           'train_lora', 'predict', 'evaluate', 'top_features', 'lora_benchmark', 'save_lora', 'load_lora',
-           'merge_adapter']
+           'masked_mean', 'LoraClassifier', 'pooled_features', 'block_inputs', 'TokenEmbeddings', 'TopBlocks',
+           'add_lora', 'LoraRun', 'train_lora', 'predict', 'evaluate', 'top_features', 'top_layer_features',
+           'lora_benchmark', 'save_lora', 'load_lora', 'merge_adapter']
 
 # %% ../nbs/11_lora.ipynb #76cd05e1
 ATTENTION_PROJECTIONS = (("q_proj", "k_proj", "v_proj"), ("qkv_proj",), ("c_attn",), ("query_key_value",),
@@ -62,8 +62,8 @@ def n_blocks(model:nn.Module # a causal LM (or its backbone)
 # %% ../nbs/11_lora.ipynb #3dac49b7
 @dataclass(frozen=True)
 class LoraTrainConfig:
-    ("LoRA adapter and training hyper-parameters. Defaults: the CPU protocol that measured a gain (see *Which "
-     "protocol*); `LoraTrainConfig.paper()` gives the paper's.")
+    ("LoRA adapter and training hyper-parameters. Defaults: the CPU protocol of the pre-registered stage gate "
+     "(every block, at most 400 steps); `LoraTrainConfig.paper()` gives the paper's.")
     r:int=32 # adapter rank
     alpha:float=32 # LoRA scaling numerator (scale = alpha / r)
     dropout:float=0.05 # dropout on the adapter input
@@ -75,7 +75,7 @@ class LoraTrainConfig:
     head_dropout:float=0.05 # dropout on the pooled features before the linear head
     lr:float=1e-3 # Adafactor learning rate (fixed, no relative step)
     weight_decay:float=0.0 # Adafactor weight decay
-    steps:int=150 # optimisation steps (at most; early stopping may restore an earlier step)
+    steps:int=400 # optimisation steps (at most; early stopping may restore an earlier step)
     batch_size:int=8 # texts per step
     warmup_frac:float=0.05 # fraction of steps of linear warm-up before the cosine decay
     max_length:int=128 # longer texts are truncated (evaluate at the same length)
@@ -158,6 +158,13 @@ def encode(tokenizer, # a tokenizer that can pad (see `prepare_tokenizer`)
                 position_ids=(am.cumsum(1) - 1).clamp(min=0).to(device))
 
 # %% ../nbs/11_lora.ipynb #dbe0562a
+def masked_mean(h:torch.Tensor, # [B, T, d] hidden states
+                attention_mask:torch.Tensor, # [B, T] 1 = real token
+               ) -> torch.Tensor: # [B, d] float32
+    "Mean of `h` over the real tokens (the pooling of every classifier and feature here)."
+    h = h.float(); m = attention_mask[..., None].to(h.dtype)
+    return (h * m).sum(1) / m.sum(1).clamp_min(1)
+
 class LoraClassifier(nn.Module):
     "A causal LM (optionally with LoRA adapters) + masked mean pooling of the last layer + dropout + linear head."
     def __init__(self, lm:nn.Module, # causal LM or `peft.PeftModel` around one
@@ -181,9 +188,7 @@ class LoraClassifier(nn.Module):
         if "position_ids" in params:
             kw["position_ids"] = (attention_mask.cumsum(1) - 1).clamp(min=0) if position_ids is None else position_ids
         if "use_cache" in params: kw["use_cache"] = False
-        h = bb(**kw).last_hidden_state.float()
-        m = attention_mask[..., None].to(h.dtype)
-        return (h * m).sum(1) / m.sum(1).clamp_min(1)
+        return masked_mean(bb(**kw).last_hidden_state, attention_mask)
 
     def forward(self, input_ids, attention_mask, position_ids:torch.Tensor|None=None) -> torch.Tensor: # [B, C] logits
         return self.head(self.pooled(input_ids, attention_mask, position_ids).to(self.head.linear.weight.dtype))
@@ -283,18 +288,22 @@ class TopBlocks(nn.Module):
     def backbone(self) -> nn.Module:
         m = self.lm.get_base_model() if hasattr(self.lm, "get_base_model") else self.lm
         return backbone(m)
+    def run(self, inputs_embeds:torch.Tensor, # [B, T, d] hidden states entering block `start`
+            attention_mask:torch.Tensor, # [B, T]
+            position_ids:torch.Tensor, # [B, T]
+            hidden_states:bool=False, # also return every hidden state (the input of block `start` … the last)
+           ):
+        "The decoder's own forward (masks, rotary embeddings, final norm) over the top blocks only: its output."
+        bb = self.backbone(); full = bb.layers
+        bb.layers = full[self.start:]
+        try: return bb(inputs_embeds=inputs_embeds.to(next(bb.parameters()).dtype), attention_mask=attention_mask,
+                       position_ids=position_ids, output_hidden_states=hidden_states, use_cache=False)
+        finally: bb.layers = full
     def forward(self, inputs_embeds:torch.Tensor, # [B, T, d] hidden states entering block `start`
                 attention_mask:torch.Tensor, # [B, T]
                 position_ids:torch.Tensor, # [B, T]
                ) -> torch.Tensor: # [B, d] float32 pooled last hidden state
-        bb = self.backbone(); full = bb.layers
-        # the decoder's own forward (masks, rotary embeddings, final norm) over the top blocks only
-        bb.layers = full[self.start:]
-        try: h = bb(inputs_embeds=inputs_embeds.to(next(bb.parameters()).dtype), attention_mask=attention_mask,
-                    position_ids=position_ids, use_cache=False).last_hidden_state.float()
-        finally: bb.layers = full
-        m = attention_mask[..., None].to(h.dtype)
-        return (h * m).sum(1) / m.sum(1).clamp_min(1)
+        return masked_mean(self.run(inputs_embeds, attention_mask, position_ids).last_hidden_state, attention_mask)
 
 # %% ../nbs/11_lora.ipynb #a053c15c
 @contextmanager
@@ -514,20 +523,35 @@ def top_features(top:TopBlocks, # the top blocks (frozen or with adapters)
     top.train(was)
     return torch.cat(out)
 
+def top_layer_features(top:TopBlocks, # the top blocks (frozen or with adapters)
+                       states, # cached block inputs (`block_inputs`)
+                       device, # where the blocks run
+                       batch_size:int=32, # texts per forward pass
+                      ) -> torch.Tensor: # [N, L − start + 1, d] float32; the last equals `top_features`
+    ("Pooled features of every hidden state the top blocks produce (the input of block `start` … the last layer, "
+     "after the final norm) from cached block inputs, eval mode: all L + 1 of them when every block runs.")
+    was = top.training; top.eval(); out = []
+    with torch.no_grad():
+        for i in range(0, len(states), batch_size):
+            b = _pad_states(states[i:i + batch_size], device)
+            hs = top.run(**b, hidden_states=True).hidden_states
+            out.append(torch.stack([masked_mean(h, b["attention_mask"]) for h in hs], 1).cpu())
+    top.train(was)
+    return torch.cat(out)
+
 def _top_ntps(top:TopBlocks, states, labels, C:int, ks:Sequence[int], device, batch_size:int=32) -> dict:
     ("Raw / orthonormalised / whitened NTPS of the *last* layer at each k, from cached block inputs (moments "
      "of the top blocks only).")
     y = F.one_hot(torch.as_tensor(np.asarray(labels)), C).double()
-    bb, sums = top.backbone(), None
+    sums = None
     was = top.training; top.eval()
     with torch.no_grad():
         for i in range(0, len(states), batch_size):
-            b = _pad_states(states[i:i + batch_size], device); full = bb.layers; bb.layers = full[top.start:]
-            try: hs = bb(**b, output_hidden_states=True, use_cache=False).hidden_states[-1:]
-            finally: bb.layers = full
+            b = _pad_states(states[i:i + batch_size], device)
+            hs = top.run(**b, hidden_states=True).hidden_states[-1:]
             s = batch_moments(hs, b["attention_mask"], y[i:i + batch_size])
-            sums = {k: s[k] for k in ("S_xx", "S_xy", "S_cc",
-                                      "S_ch")} if sums is None else {k: sums[k] + s[k] for k in sums}
+            s = {k: s[k] for k in ("S_xx", "S_xy", "S_cc", "S_ch")}
+            sums = s if sums is None else {k: sums[k] + s[k] for k in sums}
     top.train(was)
     cur = ntps_curve(*(sums[k] / len(states) for k in ("S_xx", "S_xy", "S_cc", "S_ch")), ks=list(ks), progress=False)
     return {f"{v}_k{k}": float(cur.loc[cur.k == k, v].iloc[0]) for v in ("ntps", "ntps_orth", "ntps_white") for k in ks}
@@ -552,7 +576,7 @@ def lora_benchmark(model:nn.Module, # the frozen causal LM (not modified: adapte
                    ks:Sequence[int]|None=None,
                    device:str|torch.device|None=None, progress:bool=False,
                    return_runs:bool=False, # also return the trained LoRA runs (one per seed), e.g. to save an adapter
-                  ) -> pd.DataFrame: # per seed: accuracies, gains vs three baselines, McNemar, NTPS before/after, flags
+                  ) -> pd.DataFrame: # per seed: accuracies, gains vs four baselines, McNemar, NTPS before/after, flags
     ("LoRA against fair baselines on one dataset: block inputs cached once, every run at the training length, "
      "test texts used only for the final scores.")
     cfg = config or LoraTrainConfig()
@@ -567,7 +591,8 @@ def lora_benchmark(model:nn.Module, # the frozen causal LM (not modified: adapte
     S_te = block_inputs(model, tokenizer, list(ds.test_texts), start, max_length=cfg.max_length, device=dev,
                         progress=progress)
     frozen = TopBlocks(model, start)
-    Ftr, Fte = top_features(frozen, S_tr, dev), top_features(frozen, S_te, dev)
+    Htr, Hte = top_layer_features(frozen, S_tr, dev), top_layer_features(frozen, S_te, dev) # layers start … L
+    Ftr, Fte = Htr[:, -1], Hte[:, -1] # the last layer
     cache_s = time.perf_counter() - t0
     yt = torch.as_tensor(yte)
     lr_pred, lam = logistic_cv(Ftr, ytr, Fte, n_classes=C)
@@ -587,18 +612,25 @@ def lora_benchmark(model:nn.Module, # the frozen causal LM (not modified: adapte
                          device=dev, progress=progress, features=Ftr)
         with torch.no_grad(): ctl_ok = (ctl.classifier.head(Fte.to(dev)).argmax(-1).cpu() == yt).numpy()
         hp = head_probe(Ftr, ytr, Fte, yte, HeadProbeConfig(seed=s), n_classes=C)
+        # the layer chosen on the split LoRA early-stops on (20% of train when LoRA validates on none)
+        fair = best_layer_probe(Htr, ytr, Hte, yte, C, layers=range(start, L + 1), val_size=c.val_frac or 0.2, seed=s)
         acc = lambda ok: float(ok.mean())
         chance = [f"lora_acc {acc(lora_ok):.3f} is not above chance 1/C = {1 / C:.3f}"] if acc(lora_ok) <= 1 / C else []
         flags = run.problems() + chance
         n01, n10, p = _mcnemar(lora_ok, lr_ok)
+        f01, f10, fp = _mcnemar(lora_ok, fair["best_probe_correct"])
         m01, m10, q = _mcnemar(lora_ok, ctl_ok)
         rows.append(dict(dataset=ds.name, seed=s, n_train=len(ytr), n_test=len(yte), n_classes=C,
                          majority=float(np.bincount(yte, minlength=C).max() / len(yte)),
-                         lora_acc=acc(lora_ok), logreg_cv_acc=acc(lr_ok), logreg_cv_l2=lam,
+                         lora_acc=acc(lora_ok), best_probe_acc=fair["best_probe_acc"], best_layer=fair["best_layer"],
+                         best_layer_val_acc=fair["best_layer_val_acc"], best_probe_l2=fair["best_probe_l2"],
+                         logreg_cv_acc=acc(lr_ok), logreg_cv_l2=lam,
                          head_acc=acc(ctl_ok), linear_acc=hp.linear_acc,
+                         gain_vs_best_probe=acc(lora_ok) - fair["best_probe_acc"],
                          gain_vs_logreg=acc(lora_ok) - acc(lr_ok), gain_vs_head=acc(lora_ok) - acc(ctl_ok),
                          gain_vs_paper_head=acc(lora_ok) - hp.linear_acc,
                          lora_gain=acc(lora_ok) - hp.linear_acc, # the paper's definition (against its head probe)
+                         mcnemar_best_n01=f01, mcnemar_best_n10=f10, mcnemar_best_p=fp,
                          mcnemar_logreg_n01=n01, mcnemar_logreg_n10=n10, mcnemar_logreg_p=p,
                          mcnemar_head_n01=m01, mcnemar_head_n10=m10, mcnemar_head_p=q,
                          lora_steps=len(run.losses), lora_best_step=run.best_step, lora_final_loss=run.final_loss,
@@ -610,6 +642,7 @@ def lora_benchmark(model:nn.Module, # the frozen causal LM (not modified: adapte
                          top_blocks=cfg.top_blocks, n_blocks=L,
                          r=cfg.r, lr=cfg.lr, steps=cfg.steps, batch_size=cfg.batch_size, max_length=cfg.max_length,
                          lora_correct="".join("1" if v else "0" for v in lora_ok),
+                         best_probe_correct="".join("1" if v else "0" for v in fair["best_probe_correct"]),
                          logreg_correct="".join("1" if v else "0" for v in lr_ok)))
     return (pd.DataFrame(rows), runs) if return_runs else pd.DataFrame(rows)
 

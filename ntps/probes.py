@@ -19,8 +19,8 @@ from .data import stratified_split
 # %% auto #0
 __all__ = ['RIDGE_GRID', 'PROBE_MEMORY_GIB', 'as_layers', 'compute_device', 'check_labels', 'n_classes_of',
            'classification_metrics', 'ProbeResult', 'layer_names', 'layer_slices', 'check_splits', 'lstsq_probe',
-           'logistic_probe', 'logistic_cv', 'probe_layers', 'best_layer', 'probe_bytes_per_layer', 'probe_peak_bytes',
-           'probe_layer_chunk', 'HeadProbeConfig', 'LinearHead', 'HeadProbeResult', 'head_probe']
+           'logistic_probe', 'logistic_cv', 'probe_layers', 'best_layer', 'best_layer_probe', 'probe_bytes_per_layer',
+           'probe_peak_bytes', 'probe_layer_chunk', 'HeadProbeConfig', 'LinearHead', 'HeadProbeResult', 'head_probe']
 
 # %% ../nbs/09_probes.ipynb #b45d3381
 def as_layers(X, # [N, d] or [N, L, d] features (tensor or array)
@@ -436,6 +436,28 @@ def best_layer(features, # [N, L+1, d] training features (tensor or array)
     j = int(np.argmax(acc))
     return dict(best_layer=int(names[j]), best_layer_val_acc=float(acc[j]),
                 best_layer_rule=f"logistic probe accuracy on {val_size:.0%} of train")
+
+# %% ../nbs/09_probes.ipynb #dec2b743
+def best_layer_probe(X_train, # [N, L+1, d] training features (tensor or array)
+                     y_train, # [N] integer labels
+                     X_test, # [n, L+1, d] test features, the same layers
+                     y_test, # [n] integer labels
+                     n_classes:int|None=None, # C; default max label + 1
+                     *, layers:Sequence|None=None, # names of the layers; default 0…L
+                     val_size:float=0.2, # share of each class of train held out to choose the layer
+                     seed:int=0, # seed of that split
+                    ) -> dict: # `best_layer`'s keys + best_probe_acc, best_probe_l2, best_probe_correct [n]
+    "The best frozen layer's probe: the layer chosen on a validation split of train, then the CV logistic probe there."
+    if np.ndim(X_test) != 3 or np.shape(X_test)[1:] != np.shape(X_train)[1:]:
+        raise ValueError(f"X_test must be [n, L+1, d] with X_train's layers and width {tuple(np.shape(X_train))[1:]}, "
+                         f"got {tuple(np.shape(X_test))}")
+    y_te = check_labels(y_test, "y_test", np.shape(X_test)[0]).numpy()
+    names = list(range(np.shape(X_train)[1])) if layers is None else list(layers)
+    b = best_layer(X_train, y_train, n_classes, layers=names, val_size=val_size, seed=seed)
+    j = names.index(b["best_layer"])
+    pred, lam = logistic_cv(torch.as_tensor(X_train)[:, j], y_train, torch.as_tensor(X_test)[:, j], n_classes=n_classes)
+    ok = pred.numpy() == y_te
+    return b | dict(best_probe_acc=float(ok.mean()), best_probe_l2=lam, best_probe_correct=ok)
 
 # %% ../nbs/09_probes.ipynb #f6a7b8c2
 # memory the probes of one study cell may use at once (their layers are fitted in chunks that fit)

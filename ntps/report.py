@@ -173,18 +173,24 @@ def lora_summary(row:pd.Series, # the row of `ntps.lora.lora_benchmark` for one 
                  model:str, # the model's name as stored (`ntps.models.model_label`)
                  config:dict, # the `LoraTrainConfig` fields it ran with (stored as given)
                 ) -> tuple[dict, str]: # what `lora.json` holds, and the text `ntps lora` prints
-    "One LoRA run against the frozen baselines; a run that did not converge reports no gain."
+    ("One LoRA run against the frozen baselines, the fair gain (over the best frozen layer's probe) first; a run "
+     "that did not converge reports no gain.")
     b, ok = row, bool(row.converged)
-    gains = {g: (float(b[g]) if ok else None) for g in ("gain_vs_logreg", "gain_vs_head", "gain_vs_paper_head")}
-    scores = {c: float(b[c]) for c in ("lora_acc", "logreg_cv_acc", "head_acc", "linear_acc")}
+    gains = {g: (float(b[g]) if ok else None)
+             for g in ("gain_vs_best_probe", "gain_vs_logreg", "gain_vs_head", "gain_vs_paper_head")}
+    scores = {c: float(b[c]) for c in ("lora_acc", "best_probe_acc", "logreg_cv_acc", "head_acc", "linear_acc")}
     info = dict(model=model, dataset=ds.name, n_train=len(ds.train_labels), n_test=len(ds.test_labels),
-                n_classes=ds.n_classes, **scores, **gains, lora_gain=gains["gain_vs_paper_head"],
-                mcnemar_logreg_p=float(b.mcnemar_logreg_p), converged=ok, flag=b.flag, steps_run=int(b.lora_steps),
-                best_step=int(b.lora_best_step), seconds_per_step=float(b.lora_s_per_step), config=dict(config))
-    text = (f"lora_acc {b.lora_acc:.3f} | logistic probe (L2 by CV) {b.logreg_cv_acc:.3f} | head-only control "
-            f"{b.head_acc:.3f} | paper's head probe {b.linear_acc:.3f}; ")
-    if ok: text += (f"gain over the logistic probe {b.gain_vs_logreg:+.3f} (McNemar p = {b.mcnemar_logreg_p:.2g}, "
-                    f"{len(ds.test_labels)} test texts), over the control {b.gain_vs_head:+.3f}")
+                n_classes=ds.n_classes, **scores, best_layer=int(b.best_layer),
+                best_layer_val_acc=float(b.best_layer_val_acc), **gains, lora_gain=gains["gain_vs_paper_head"],
+                mcnemar_best_p=float(b.mcnemar_best_p), mcnemar_logreg_p=float(b.mcnemar_logreg_p), converged=ok,
+                flag=b.flag, steps_run=int(b.lora_steps), best_step=int(b.lora_best_step),
+                seconds_per_step=float(b.lora_s_per_step), config=dict(config))
+    text = (f"lora_acc {b.lora_acc:.3f} | best frozen layer's probe {b.best_probe_acc:.3f} (hidden state "
+            f"{int(b.best_layer)}, chosen on LoRA's validation split) | last layer's probe {b.logreg_cv_acc:.3f} | "
+            f"head-only control {b.head_acc:.3f} | paper's head probe {b.linear_acc:.3f}; ")
+    if ok: text += (f"gain over the best frozen layer {b.gain_vs_best_probe:+.3f} (McNemar p = {b.mcnemar_best_p:.2g}, "
+                    f"{len(ds.test_labels)} test texts), over the last layer {b.gain_vs_logreg:+.3f}, over the control "
+                    f"{b.gain_vs_head:+.3f}")
     else: text += f"NOT CONVERGED ({b.flag}): no gain is reported — train longer or with another learning rate"
     return info, text
 

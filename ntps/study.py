@@ -268,8 +268,8 @@ def _get_model(models:dict, m:str, loaded:dict):
 
 
 # %% ../nbs/13_study.ipynb #681a13ee
-_LORA_COLUMNS = ("lora_acc", "logreg_cv_acc", "head_acc", "gain_vs_logreg", "gain_vs_head",
-                 "mcnemar_logreg_p", "mcnemar_head_p",
+_LORA_COLUMNS = ("lora_acc", "best_probe_acc", "best_layer", "logreg_cv_acc", "head_acc", "gain_vs_best_probe",
+                 "gain_vs_logreg", "gain_vs_head", "mcnemar_best_p", "mcnemar_logreg_p", "mcnemar_head_p",
                  "lora_steps", "lora_best_step", "lora_final_loss", "converged", "flag")
 
 def _study_lora(model, tokenizer, ds, config, progress):
