@@ -243,7 +243,10 @@ def memory_plan(config, # anything `model_shapes` reads, or a `PaperModel`
                  (("lora", "token ids of the texts", "cpu",
                    n_texts * Tl * 8) if lora_top_blocks is None or lora_top_blocks >= L else
                   ("lora", f"cached inputs of block {L - lora_top_blocks} (float32)", "cpu",
-                   n_texts * Tl * d * 4)), ("lora", *feats)]
+                   n_texts * Tl * d * 4)),
+                 # `lora_benchmark`'s best-layer probe: every hidden state the adapted blocks produce, all texts
+                 ("lora", "features of the adapted layers [N, m + 1, d]", "cpu",
+                  n_texts * (1 + (L if lora_top_blocks is None else min(lora_top_blocks, L))) * d * 4)]
     # the study's chunks
     c = probe_layer_chunk(max(n_texts, 1), d, Lm, PROBE_MEMORY_GIB if probe_memory_gib is None else probe_memory_gib)
     rows += [("probes", "weights (the model stays loaded)", "gpu", weights), ("probes", *feats),
