@@ -27,8 +27,8 @@ from .stats import batch_moments
 # %% auto #0
 __all__ = ['logger', 'ATTENTION_PROJECTIONS', 'find_target_modules', 'n_blocks', 'LoraTrainConfig', 'prepare_tokenizer', 'encode',
            'masked_mean', 'LoraClassifier', 'pooled_features', 'block_inputs', 'TokenEmbeddings', 'TopBlocks',
-           'add_lora', 'LoraRun', 'train_lora', 'predict', 'evaluate', 'top_features', 'top_layer_features',
-           'lora_benchmark', 'save_lora', 'load_lora', 'merge_adapter']
+           'add_lora', 'LoraRun', 'train_lora', 'predict', 'evaluate', 'top_features', 'lora_benchmark', 'save_lora',
+           'load_lora', 'merge_adapter']
 
 # %% ../nbs/11_lora.ipynb #76cd05e1
 ATTENTION_PROJECTIONS = (("q_proj", "k_proj", "v_proj"), ("qkv_proj",), ("c_attn",), ("query_key_value",),
@@ -514,26 +514,15 @@ def top_features(top:TopBlocks, # the top blocks (frozen or with adapters)
                  states, # cached block inputs (`block_inputs`)
                  device, # where the blocks run
                  batch_size:int=32, # texts per forward pass
-                ) -> torch.Tensor: # [N, d] float32
-    "Pooled last-layer features [N, d] from cached block inputs (eval mode, no dropout)."
-    was = top.training; top.eval(); out = []
-    with torch.no_grad():
-        for i in range(0, len(states), batch_size):
-            out.append(top(**_pad_states(states[i:i + batch_size], device)).cpu())
-    top.train(was)
-    return torch.cat(out)
-
-def top_layer_features(top:TopBlocks, # the top blocks (frozen or with adapters)
-                       states, # cached block inputs (`block_inputs`)
-                       device, # where the blocks run
-                       batch_size:int=32, # texts per forward pass
-                      ) -> torch.Tensor: # [N, L − start + 1, d] float32; the last equals `top_features`
-    ("Pooled features of every hidden state the top blocks produce (the input of block `start` … the last layer, "
-     "after the final norm) from cached block inputs, eval mode: all L + 1 of them when every block runs.")
+                 every_layer:bool=False, # every hidden state the top blocks produce, not only the last
+                ) -> torch.Tensor: # [N, d] float32, or [N, L − start + 1, d] with `every_layer`
+    ("Pooled features from cached block inputs (eval mode, no dropout): the last layer, or every layer the top blocks "
+     "produce (the input of block `start` … the last, after the final norm; all L + 1 when every block runs).")
     was = top.training; top.eval(); out = []
     with torch.no_grad():
         for i in range(0, len(states), batch_size):
             b = _pad_states(states[i:i + batch_size], device)
+            if not every_layer: out.append(top(**b).cpu()); continue
             hs = top.run(**b, hidden_states=True).hidden_states
             out.append(torch.stack([masked_mean(h, b["attention_mask"]) for h in hs], 1).cpu())
     top.train(was)
@@ -591,7 +580,7 @@ def lora_benchmark(model:nn.Module, # the frozen causal LM (not modified: adapte
     S_te = block_inputs(model, tokenizer, list(ds.test_texts), start, max_length=cfg.max_length, device=dev,
                         progress=progress)
     frozen = TopBlocks(model, start)
-    Htr, Hte = top_layer_features(frozen, S_tr, dev), top_layer_features(frozen, S_te, dev) # layers start … L
+    Htr, Hte = (top_features(frozen, S, dev, every_layer=True) for S in (S_tr, S_te)) # layers start … L
     Ftr, Fte = Htr[:, -1], Hte[:, -1] # the last layer
     cache_s = time.perf_counter() - t0
     yt = torch.as_tensor(yte)
