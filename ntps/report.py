@@ -12,14 +12,15 @@ import numpy as np
 import pandas as pd
 from .score import RECOMMENDED, RECOMMENDED_LABEL, VARIANT_LABELS
 from .baselines import BASELINE_LABELS
-from .selection import lora_gate, per_dataset_targets, preregistered_config, preregistered_layer, summarize
+from .selection import (lora_gate, per_dataset_targets, predicts_gain, predicts_units, preregistered_config,
+                            preregistered_layer, summarize)
 from .plots import correlation_forest, save_figure, score_scatter, task_figures
 from .store import local_key, slug, write_table, write_text
 
 # %% auto #0
-__all__ = ['GATE_TABLE', 'read_results', 'find_task', 'headline', 'task_line', 'minutes', 'StudyProgress', 'settings_note',
-           'run_summary', 'probe_summary', 'lora_summary', 'lora_gate_words', 'fixed_points', 'predictor_label',
-           'in_words', 'write_report', 'markdown_to_html']
+__all__ = ['GATE_TABLE', 'PREDICTS_TABLES', 'read_results', 'find_task', 'headline', 'task_line', 'minutes', 'StudyProgress',
+           'settings_note', 'run_summary', 'probe_summary', 'lora_summary', 'predicts_gain_words', 'lora_gate_words',
+           'fixed_points', 'predictor_label', 'in_words', 'write_report', 'markdown_to_html']
 
 # %% ../nbs/15_report.ipynb #87c0ab47
 _RESULT_COLUMNS = ("model", "dataset", "n_classes", "layer", "k", "ntps", "acc_test") # what every report needs
@@ -196,6 +197,37 @@ def lora_summary(row:pd.Series, # the row of `ntps.lora.lora_benchmark` for one 
 
 # %% ../nbs/15_report.ipynb #afe01b59
 GATE_TABLE = "lora_gate_smollm2.parquet" # the stage gate's table, in the package's `data/study/`
+# the predicts-gain study's tables (LoRA units, predictors), beside it
+PREDICTS_TABLES = ("lora_predicts_units.parquet", "lora_predicts_scores.parquet")
+
+def _study_data(folder:str|Path|None) -> Path:
+    return Path(folder) if folder is not None else Path(str(files("ntps") / "data" / "study"))
+
+def predicts_gain_words(summary:dict|None=None, # `ntps.selection.predicts_gain`'s summary; default from `folder`
+                        folder:str|Path|None=None, # the study's tables; default those shipped in the package
+                        model:str="smollm2-135m", # the model of the primary test
+                        alpha:float=0.05, # its pre-registered level
+                       ) -> str: # one or two sentences
+    "The pre-registered predicts-gain test in words: tables missing, in progress, or its verdict with ρ and p."
+    if summary is None:
+        d = _study_data(folder)
+        paths = [d / GATE_TABLE, *(d / n for n in PREDICTS_TABLES)]
+        if not all(p.is_file() for p in paths):
+            return "The predicts-gain study's tables are not here: no claim that any score forecasts LoRA gains."
+        gate, units, scores = (pd.read_parquet(p) for p in paths)
+        # the words need ρ and p only, which no bootstrap changes
+        summary = predicts_gain(predicts_units(gate, units), scores, model, alpha=alpha, n_boot=0)[1]
+    s = summary
+    head = (f"Pre-registered predicts-gain test ({s['model']}, {s['of_tasks']} tasks: partial Spearman of {s['score']} "
+            "with the fair gain given LogME and log C, one-sided)")
+    if not s["complete"]:
+        return (f"{head}: in progress, {s['tasks']} of {s['of_tasks']} tasks; until it is complete the package makes "
+                "no claim that a score forecasts LoRA gains.")
+    found = s["rho"] > 0 and s["p"] < alpha
+    return (f"{head}: {s['verdict']} (ρ = {s['rho']:+.2f}, p = {s['p']:.2g})."
+            + ("" if found else " The package forecasts no LoRA gain: on these tasks LoRA matched the best frozen "
+                                "layer's probe on average, better on some and worse on others, and the score does not "
+                                "tell which."))
 
 def lora_gate_words(summary:dict|None=None, # `ntps.selection.lora_gate`'s summary; default that of `path`
                     alpha:float=0.05, # level of the pre-registered primary test (Cochran's Q)
@@ -204,10 +236,15 @@ def lora_gate_words(summary:dict|None=None, # `ntps.selection.lora_gate`'s summa
                     design:str="every-block LoRA on SmolLM2-135M against the best frozen layer's probe, 13 suite "
                                "tasks × 3 seeds, CPU",
                     decisive:str|None=None, # closed gate: what the decisive test would cost (`ntps.paper.run_estimate`)
+                    # open gate: the predicts-gain test in words; default `predicts_gain_words()` when `summary` and
+                    # `path` are not given (the shipped tables)
+                    predicts:str|None=None,
                    ) -> str: # one paragraph
-    "The pre-registered LoRA stage gate in words: in progress, open (the gain varies across tasks) or closed."
+    ("The pre-registered LoRA stage gate in words: in progress, open (the gain varies across tasks; then what the "
+     "predicts-gain test says) or closed.")
+    shipped = summary is None and path is None
     if summary is None:
-        path = Path(path) if path is not None else Path(str(files("ntps") / "data" / "study" / GATE_TABLE))
+        path = Path(path) if path is not None else _study_data(None) / GATE_TABLE
         if not path.is_file(): return f"The LoRA stage gate's table ({path.name}) is not here: no claim on LoRA gains."
         summary = lora_gate(pd.read_parquet(path), alpha=alpha)[1]
     s, (lo, hi) = summary, summary["ci_re"]
@@ -217,9 +254,10 @@ def lora_gate_words(summary:dict|None=None, # `ntps.selection.lora_gate`'s summa
                 "far. Until it is complete the package makes no claim about LoRA gains: one run's gain is no forecast.")
     q = f"Cochran's Q = {s['Q']:.1f} on {s['df']} df, p = {s['p_Q']:.2g}"
     if s["p_Q"] < alpha:
+        if predicts is None and shipped: predicts = predicts_gain_words()
         return (f"Pre-registered stage gate ({design}): the gain varies across tasks beyond noise ({q}; {mean}). "
-                "Whether a frozen score predicts it is the next pre-registered study; the package forecasts no gain "
-                "yet.")
+                + (predicts or "Whether a frozen score predicts it is the pre-registered predicts-gain test; until "
+                   "it is read the package forecasts no gain."))
     level = ("indistinguishable from zero" if lo <= 0 <= hi else
              "below zero (LoRA did worse than the frozen probe)" if hi < 0 else "above zero")
     return (f"Pre-registered stage gate ({design}): the gain does not vary across tasks beyond noise ({q}) and is "

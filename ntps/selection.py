@@ -15,7 +15,7 @@ from .score import VARIANT_LABELS
 # %% auto #0
 __all__ = ['Method', 'check_method', 'correlation', 'SelectionResult', 'selection_study', 'compare_predictors',
            'heldout_over_variants', 'preregistered_layer', 'preregistered_config', 'per_dataset_targets', 'summarize',
-           'lora_gate', 'partial_spearman', 'predicts_gain', 'gain_mixed_model']
+           'lora_gate', 'partial_spearman', 'predicts_gain', 'predicts_units', 'gain_mixed_model']
 
 # %% ../nbs/12_selection.ipynb #01a6be2f
 Method = Literal["spearman", "pearson", "kendall"]
@@ -419,6 +419,14 @@ def predicts_gain(units:pd.DataFrame, # LoRA units: `model`, `task`, `seed`, `ga
                       "the score forecasts the gain beyond LogME and C" if out["rho"] > 0 and out["p"] < alpha else
                       "no evidence that the score forecasts the gain beyond LogME and C")
     return per, out
+
+# %% ../nbs/12_selection.ipynb #dafdfb0f
+def predicts_units(gate:pd.DataFrame, # the stage gate's LoRA units
+                   units:pd.DataFrame, # the predicts-gain study's LoRA units
+                   all_seeds:bool=False, # also their seeds 1–2: the labelled update, not the pre-registered reading
+                  ) -> pd.DataFrame: # the units `predicts_gain` reads
+    "The LoRA units of the pre-registered predicts-gain reading: the gate's, and seed 0 of the study's own."
+    return pd.concat([gate, units if all_seeds else units[units.seed == 0]], ignore_index=True)
 
 # %% ../nbs/12_selection.ipynb #8a8b3b51
 def gain_mixed_model(per:pd.DataFrame, # one row per model × task: `model`, `parent`, `gain`, `C`, `logme`, `score`
