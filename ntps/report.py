@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 from .score import RECOMMENDED, RECOMMENDED_LABEL, VARIANT_LABELS
 from .baselines import BASELINE_LABELS
-from .selection import (lora_gate, per_dataset_targets, predicts_gain, predicts_units, preregistered_config,
-                            preregistered_layer, summarize)
+from .selection import lora_gate, per_dataset_targets, predicts_gain, predicts_units, preregistered_config
+from .selection import preregistered_layer, summarize
 from .plots import correlation_forest, save_figure, score_scatter, task_figures
 from .store import local_key, slug, write_table, write_text
 
@@ -201,6 +201,7 @@ GATE_TABLE = "lora_gate_smollm2.parquet" # the stage gate's table, in the packag
 PREDICTS_TABLES = ("lora_predicts_units.parquet", "lora_predicts_scores.parquet")
 
 def _study_data(folder:str|Path|None) -> Path:
+    "`folder`, or the study tables shipped in the package."
     return Path(folder) if folder is not None else Path(str(files("ntps") / "data" / "study"))
 
 def predicts_gain_words(summary:dict|None=None, # `ntps.selection.predicts_gain`'s summary; default from `folder`
