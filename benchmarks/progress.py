@@ -4,7 +4,9 @@
 
 Reads the unit list on stdin (lines `index [done] kind model task [seed]`). A unit's expected time is the mean
 `unit_seconds` of the finished units of its kind and model in the study's tables; for a model with no finished LoRA
-unit yet, the gate's mean (SmolLM2 on the 13 suite tasks). The time left assumes two shards running in parallel.
+unit yet, the gate's mean (SmolLM2 on the 13 suite tasks). The wall time until a stage is done follows the two
+shards of `background.sh` (`--shard 0/2` and `1/2`: unit i runs on shard i mod 2, in order): the later of the two
+shards' finishing times of their last unit of that stage.
 """
 import sys
 from pathlib import Path
@@ -15,7 +17,7 @@ STAGES = {1: "SmolLM2: scores, LoRA seed 0", 2: "Gemma-3-270M: scores, LoRA seed
 
 
 def parse(lines) -> pd.DataFrame:
-    "One row per unit: done, kind, model, task, seed (-1 for a scores unit), stage."
+    "One row per unit: unit (its number), done, kind, model, task, seed (-1 for a scores unit), stage."
     rows = []
     for line in lines:
         f = line.split()
@@ -24,7 +26,7 @@ def parse(lines) -> pd.DataFrame:
         kind, model, task, *seed = f[2:] if done else f[1:]
         seed = int(seed[0]) if seed else -1
         stage = 1 + model.startswith("gemma") + 2 * (kind == "lora" and seed > 0)
-        rows.append(dict(done=done, kind=kind, model=model, task=task, seed=seed, stage=stage))
+        rows.append(dict(unit=int(f[0]), done=done, kind=kind, model=model, task=task, seed=seed, stage=stage))
     return pd.DataFrame(rows)
 
 
@@ -46,11 +48,14 @@ def main():
     sec = unit_seconds(Path(sys.argv[1]) if len(sys.argv) > 1 else Path("ntps/data/study"))
     fallback = dict(scores=60.0, lora=sec.get(("lora", None), 1560.0))
     units["expect_s"] = [sec.get((k, m), fallback[k]) for k, m in zip(units.kind, units.model)]
-    hours_left = lambda u: u[~u.done].expect_s.sum() / 3600 / 2 # two shards in parallel
-    print("predicts-gain study, by stage (time left: two shards in parallel, from the mean finished unit):")
+    todo = units[~units.done].sort_values("unit")
+    # each shard runs its units in order: a unit ends when the shard's earlier units and it are done
+    todo["ends_h"] = todo.groupby(todo.unit % 2).expect_s.cumsum() / 3600
+    done_in = lambda u: todo.ends_h[todo.index.isin(u.index)].max() if (~u.done).any() else 0.0
+    print("predicts-gain study, by stage (wall time until done on the two shards, from the mean finished unit):")
     for st, g in units.groupby("stage"):
-        print(f"  stage {st} ({STAGES[st]}): {int(g.done.sum())} of {len(g)} units done; ≈ {hours_left(g):.1f} h left")
-    print(f"  all: {int(units.done.sum())} of {len(units)}; ≈ {hours_left(units):.1f} h left")
+        print(f"  stage {st} ({STAGES[st]}): {int(g.done.sum())} of {len(g)} units done; done in ≈ {done_in(g):.1f} h")
+    print(f"  all: {int(units.done.sum())} of {len(units)}; done in ≈ {done_in(units):.1f} h")
 
 
 if __name__ == "__main__":
