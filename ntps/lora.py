@@ -362,6 +362,11 @@ class LoraRun:
     def final_loss(self) -> float:
         "Mean training loss over the last 10% of the steps run."
         return float(self.losses[-max(1, len(self.losses) // 10):].mean())
+    @property
+    def still_improving(self) -> bool:
+        "Every step ran and the best validation loss came at the last check: more steps might have helped."
+        return (len(self.val_steps) > 0 and len(self.losses) == self.config.steps
+                and self.best_step == int(self.val_steps[-1]))
     def problems(self) -> list[str]:
         ("Why this run should not be read as a trained model: loss not below ln C, fewer steps than the "
          "warm-up, or no step at all.")
@@ -623,6 +628,7 @@ def lora_benchmark(model:nn.Module, # the frozen causal LM (not modified: adapte
                          mcnemar_logreg_n01=n01, mcnemar_logreg_n10=n10, mcnemar_logreg_p=p,
                          mcnemar_head_n01=m01, mcnemar_head_n10=m10, mcnemar_head_p=q,
                          lora_steps=len(run.losses), lora_best_step=run.best_step, lora_final_loss=run.final_loss,
+                         still_improving=run.still_improving,
                          lora_best_val_loss=float(run.val_losses.min()) if len(run.val_losses) else np.nan,
                          head_best_step=ctl.best_step, head_final_loss=ctl.final_loss,
                          converged=not flags, flag="; ".join(flags),

@@ -185,6 +185,7 @@ def lora_summary(row:pd.Series, # the row of `ntps.lora.lora_benchmark` for one 
                 best_layer_val_acc=float(b.best_layer_val_acc), **gains, lora_gain=gains["gain_vs_paper_head"],
                 mcnemar_best_p=float(b.mcnemar_best_p), mcnemar_logreg_p=float(b.mcnemar_logreg_p), converged=ok,
                 flag=b.flag, steps_run=int(b.lora_steps), best_step=int(b.lora_best_step),
+                still_improving=bool(b.get("still_improving", False)),
                 seconds_per_step=float(b.lora_s_per_step), config=dict(config))
     text = (f"lora_acc {b.lora_acc:.3f} | best frozen layer's probe {b.best_probe_acc:.3f} (hidden state "
             f"{int(b.best_layer)}, chosen on LoRA's validation split) | last layer's probe {b.logreg_cv_acc:.3f} | "
@@ -192,6 +193,9 @@ def lora_summary(row:pd.Series, # the row of `ntps.lora.lora_benchmark` for one 
     if ok: text += (f"gain over the best frozen layer {b.gain_vs_best_probe:+.3f} (McNemar p = {b.mcnemar_best_p:.2g}, "
                     f"{len(ds.test_labels)} test texts), over the last layer {b.gain_vs_logreg:+.3f}, over the control "
                     f"{b.gain_vs_head:+.3f}")
+    if ok and info["still_improving"]:
+        text += (f"; still improving at the step cap (best validation loss at step {int(b.lora_best_step)}, the last "
+                 "check): the gain may understate LoRA, more --steps may help")
     else: text += f"NOT CONVERGED ({b.flag}): no gain is reported — train longer or with another learning rate"
     return info, text
 

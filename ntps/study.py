@@ -270,7 +270,7 @@ def _get_model(models:dict, m:str, loaded:dict):
 # %% ../nbs/13_study.ipynb #681a13ee
 _LORA_COLUMNS = ("lora_acc", "best_probe_acc", "best_layer", "logreg_cv_acc", "head_acc", "gain_vs_best_probe",
                  "gain_vs_logreg", "gain_vs_head", "mcnemar_best_p", "mcnemar_logreg_p", "mcnemar_head_p",
-                 "lora_steps", "lora_best_step", "lora_final_loss", "converged", "flag")
+                 "lora_steps", "lora_best_step", "lora_final_loss", "still_improving", "converged", "flag")
 
 def _study_lora(model, tokenizer, ds, config, progress):
     ("LoRA against fair baselines on one dataset (`ntps.lora.lora_benchmark`, one seed), and NTPS of the last "
