@@ -542,7 +542,7 @@ def _top_ntps(top:TopBlocks, states, labels, C:int, ks:Sequence[int], device, ba
     with torch.no_grad():
         for i in range(0, len(states), batch_size):
             b = _pad_states(states[i:i + batch_size], device)
-            hs = top.run(**b, hidden_states=True).hidden_states[-1:]
+            hs = (top.run(**b).last_hidden_state,) # the last layer only: no other hidden state is kept
             s = batch_moments(hs, b["attention_mask"], y[i:i + batch_size])
             s = {k: s[k] for k in ("S_xx", "S_xy", "S_cc", "S_ch")}
             sums = s if sums is None else {k: sums[k] + s[k] for k in sums}
